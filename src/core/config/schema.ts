@@ -1,0 +1,133 @@
+/**
+ * Config file schema: the zod description of perch.yaml (keys, types, defaults,
+ * and the human-readable message for each key) plus the normalised
+ * `PerchConfig` type the rest of the server consumes.
+ *
+ * Every object is strict so a misspelt key is reported instead of silently
+ * ignored. Cross-field rules (domain vs hosts, tls.cert with tls.key) and path
+ * resolution live in config.ts because they need the raw input or baseDir.
+ */
+
+import { z } from 'zod';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** The validated, defaulted, path-resolved configuration. */
+export interface PerchConfig {
+  /** Served domains, lowercase, at least one; hosts[0] is the primary host. */
+  hosts: string[];
+  /** Absolute directory for the database, generated certificates, etc. */
+  data_dir: string;
+  listen: {
+    address: string;
+    /** `false` = disabled, 0 = ephemeral port. */
+    c2s: number | false;
+    c2s_tls: number | false;
+    http: number | false;
+  };
+  /** Absolute paths; both set or both undefined (self-signed fallback). */
+  tls: { cert?: string; key?: string };
+  auth: { allow_plain_without_tls: boolean };
+  registration: { enabled: boolean };
+  limits: {
+    max_stanza_size: number;
+    /** Per connection; 0 = unlimited. */
+    rate_bytes_per_second: number;
+    rate_burst_bytes: number;
+    /** Seconds. */
+    handshake_timeout: number;
+    /** Seconds. */
+    idle_timeout: number;
+  };
+  storage: {
+    driver: 'sqlite' | 'memory';
+    /** Absolute; defaults to `<data_dir>/perch.sqlite`. */
+    path: string;
+  };
+  log: { level: LogLevel };
+  /** Extra modules to load on top of the defaults. */
+  modules: string[];
+  server: { name: string };
+}
+
+const PORT_MESSAGE = 'expected a port number (1-65535) or false';
+
+/** Port 0 is accepted (ephemeral, used by tests) though not advertised. */
+const port = (fallback: number) =>
+  z
+    .union([z.literal(false), z.number({ error: PORT_MESSAGE }).int().min(0).max(65535)], {
+      error: PORT_MESSAGE,
+    })
+    .default(fallback);
+
+const nonEmpty = () => z.string({ error: 'expected a non-empty string' }).min(1);
+const text = (fallback: string) => nonEmpty().default(fallback);
+const optionalText = () => nonEmpty().optional();
+
+const flag = (fallback: boolean) => z.boolean({ error: 'expected true or false' }).default(fallback);
+
+const positiveInt = (fallback: number) =>
+  z.number({ error: 'expected a positive integer' }).int().positive().default(fallback);
+
+const nonNegativeInt = (fallback: number) =>
+  z.number({ error: 'expected a non-negative integer' }).int().min(0).default(fallback);
+
+/** Fractions allowed so tests can use sub-second timeouts. */
+const seconds = (fallback: number) =>
+  z.number({ error: 'expected a positive number of seconds' }).positive().default(fallback);
+
+/**
+ * RFC 7622 domainpart, loosely: an IP literal or dot-separated labels without
+ * the characters that would make it ambiguous in a JID or in XML.
+ */
+export function isDomain(value: string): boolean {
+  if (value.length === 0 || Buffer.byteLength(value) > 1023) return false;
+  if (/^\[[0-9a-f:.]+\]$/i.test(value)) return true;
+  return value.split('.').every((label) => /^[^\s@/\\"'&:<>[\]]{1,63}$/u.test(label));
+}
+
+const domain = z
+  .string({ error: 'expected a domain name' })
+  .transform((s) => s.trim().toLowerCase().replace(/\.$/, ''))
+  .refine(isDomain, { error: 'expected a domain name' });
+
+/** A section may be omitted or left empty (`listen:` parses as null). */
+const section = <T extends z.ZodRawShape>(shape: T) =>
+  z.preprocess((v) => (v === null || v === undefined ? {} : v), z.strictObject(shape, { error: 'expected a mapping' }));
+
+export const configSchema = z.strictObject(
+  {
+    domain: domain.optional(),
+    hosts: z.array(domain, { error: 'expected a list of domain names' }).min(1, { error: 'expected at least one domain' }).optional(),
+    data_dir: text('./data'),
+    listen: section({
+      address: text('127.0.0.1'),
+      c2s: port(5222),
+      c2s_tls: port(5223),
+      http: port(5280),
+    }),
+    tls: section({ cert: optionalText(), key: optionalText() }),
+    auth: section({ allow_plain_without_tls: flag(false) }),
+    registration: section({ enabled: flag(false) }),
+    limits: section({
+      max_stanza_size: positiveInt(262144),
+      rate_bytes_per_second: nonNegativeInt(65536),
+      rate_burst_bytes: positiveInt(262144),
+      handshake_timeout: seconds(30),
+      idle_timeout: seconds(600),
+    }),
+    storage: section({
+      driver: z.enum(['sqlite', 'memory'], { error: 'expected sqlite or memory' }).default('sqlite'),
+      path: optionalText(),
+    }),
+    log: section({
+      level: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+    }),
+    modules: z.array(z.string({ error: 'expected a module name' }).min(1), { error: 'expected a list of module names' }).default([]),
+    server: section({ name: text('Perch') }),
+  },
+  { error: 'expected a mapping' },
+);
+
+export type ParsedConfig = z.output<typeof configSchema>;

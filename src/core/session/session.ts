@@ -1,0 +1,251 @@
+/**
+ * One client connection and, once negotiated, the session it carries: stream
+ * header checks, stream features, the per-session ordered inbound queue, the
+ * byte-rate limit and the handshake and idle timeouts. What each
+ * negotiation step does (STARTTLS, SASL, bind) lives in modules that hook
+ * `stream-features`, `nonza/…` and `unbound-iq/…`.
+ *
+ * References: RFC 6120 §4 (streams), §4.9 (stream errors), §11.1 (restricted
+ * XML); RFC 7395 §3 (WebSocket framing).
+ */
+import { randomBytes } from 'node:crypto';
+import { Element, x } from '../xml/element.js';
+import { NS } from '../xml/ns.js';
+import { StreamParser } from '../xml/parser.js';
+import { StreamError } from '../errors/stream-error.js';
+import type { JID } from '../jid/jid.js';
+import type { Host } from '../host.js';
+import type { Server } from '../server.js';
+import type { Connection } from './connection.js';
+import { RateLimiter } from './rate-limiter.js';
+
+/** Per-session state that modules add by declaration merging. */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface SessionState {}
+
+const STANZA_NAMES = new Set(['message', 'presence', 'iq']);
+/** Stanzas queued before we stop reading from the socket. */
+const MAX_QUEUED = 256;
+
+export class Session {
+  readonly id = randomBytes(9).toString('base64url');
+  readonly state: SessionState = {};
+  host?: Host;
+  username?: string;
+  /** Full JID once bound. */
+  jid?: JID;
+  authenticated = false;
+  bound = false;
+  closed = false;
+  /** The session's current available presence; undefined when unavailable. */
+  presence?: Element;
+  priority = 0;
+  /** Requested the roster (RFC 6121 §2.1.1: an "interested resource"). */
+  interested = false;
+  streamId = '';
+  private parser!: StreamParser;
+  private inbound: Promise<void> = Promise.resolve();
+  private queued = 0;
+  private readonly rate: RateLimiter | undefined;
+  private handshakeTimer?: NodeJS.Timeout;
+  private idleTimer?: NodeJS.Timeout;
+
+  constructor(
+    readonly server: Server,
+    readonly connection: Connection,
+  ) {
+    const limits = server.config.limits;
+    if (limits.rate_bytes_per_second > 0) {
+      this.rate = new RateLimiter(limits.rate_bytes_per_second, limits.rate_burst_bytes);
+    }
+    this.resetParser();
+    connection.onData((chunk) => this.onData(chunk));
+    connection.onClose(() => this.onConnectionClosed());
+    this.handshakeTimer = setTimeout(
+      () => this.close(new StreamError('connection-timeout', 'stream negotiation took too long')),
+      limits.handshake_timeout * 1000,
+    );
+    this.touch();
+    server.track(this);
+  }
+
+  get secure(): boolean {
+    return this.connection.secure;
+  }
+
+  get log() {
+    return this.server.log;
+  }
+
+  /** Sends an element to the client (no-op once closed). */
+  send(el: Element): void {
+    if (!this.closed) this.connection.writeElement(el);
+  }
+
+  /** Closes the stream, with a stream error when given. */
+  close(error?: StreamError): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.clearTimers();
+    if (error) {
+      this.log.debug({ session: this.id, condition: error.condition, reason: error.text }, 'closing stream with error');
+      this.connection.closeWithError(error);
+    } else {
+      this.connection.close();
+    }
+    this.unbind(error);
+  }
+
+  /** Called after TLS or SASL: the client opens a fresh stream (RFC 6120 §4.3.3). */
+  restartStream(): void {
+    this.resetParser();
+  }
+
+  async startTls(): Promise<void> {
+    if (!this.connection.startTls) throw new Error('connection cannot start TLS');
+    this.resetParser();
+    await this.connection.startTls();
+  }
+
+  /** Marks negotiation finished; the host's bind logic calls this. */
+  markBound(jid: JID): void {
+    this.jid = jid;
+    this.bound = true;
+    if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
+    this.handshakeTimer = undefined;
+  }
+
+  private resetParser(): void {
+    this.parser = new StreamParser(
+      {
+        onStreamStart: (name, attrs) => this.onStreamStart(name, attrs),
+        onStanza: (el) => this.enqueue(el),
+        onStreamEnd: () => this.close(),
+        onError: (condition, text) =>
+          this.close(new StreamError(condition === 'bad-format' ? 'bad-format' : condition, text)),
+      },
+      { maxStanzaSize: this.server.config.limits.max_stanza_size, framing: this.connection.framing },
+    );
+  }
+
+  private onData(chunk: string): void {
+    if (this.closed) return;
+    if (this.rate && !this.rate.take(Buffer.byteLength(chunk))) {
+      this.close(new StreamError('policy-violation', 'rate limit exceeded'));
+      return;
+    }
+    this.touch();
+    this.parser.write(chunk);
+  }
+
+  private touch(): void {
+    const idle = this.server.config.limits.idle_timeout;
+    if (idle <= 0) return;
+    // Re-arming a timer per chunk is cheap (refresh() reuses it).
+    if (this.idleTimer) this.idleTimer.refresh();
+    else this.idleTimer = setTimeout(() => this.close(new StreamError('connection-timeout', 'idle')), idle * 1000);
+  }
+
+  private onStreamStart(name: string, attrs: Record<string, string>): void {
+    const error = this.checkStreamHeader(name, attrs);
+    this.streamId = randomBytes(12).toString('base64url');
+    const from = this.host?.name ?? this.server.defaultHost.name;
+    this.connection.openStream({ from, id: this.streamId, version: '1.0', 'xml:lang': 'en' });
+    if (error) return this.close(error);
+    void this.sendFeatures();
+  }
+
+  private checkStreamHeader(name: string, attrs: Record<string, string>): StreamError | undefined {
+    const colon = name.indexOf(':');
+    const local = colon < 0 ? name : name.slice(colon + 1);
+    const streamNs = colon < 0 ? attrs.xmlns : attrs[`xmlns:${name.slice(0, colon)}`];
+    if (local !== 'stream' || streamNs !== NS.streams) return new StreamError('invalid-namespace');
+    if (colon >= 0 && attrs.xmlns !== NS.client) return new StreamError('invalid-namespace', 'expected jabber:client');
+    return this.checkTarget(attrs);
+  }
+
+  /** Shared by TCP headers and WebSocket `<open/>`. */
+  private checkTarget(attrs: Record<string, string | undefined>): StreamError | undefined {
+    const to = attrs.to?.toLowerCase();
+    const host = to ? this.server.hosts.get(to) : this.server.defaultHost;
+    if (!host) return new StreamError('host-unknown', `${to} is not served here`);
+    if (this.host && this.host !== host) return new StreamError('host-unknown', 'host changed on restart');
+    this.host = host;
+    const version = attrs.version;
+    if (!version || !/^1\.\d+$/.test(version)) return new StreamError('unsupported-version', 'version 1.0 required');
+    return undefined;
+  }
+
+  private async sendFeatures(): Promise<void> {
+    const features = x('stream:features');
+    await this.host!.bus.fire('stream-features', { session: this, features });
+    this.send(features);
+  }
+
+  private enqueue(el: Element): void {
+    this.queued++;
+    if (this.queued === MAX_QUEUED) this.connection.pause();
+    this.inbound = this.inbound
+      .then(() => this.handleElement(el))
+      .catch((err) => this.onHandlerCrash(err))
+      .finally(() => {
+        this.queued--;
+        if (this.queued === MAX_QUEUED - 1) this.connection.resume();
+      });
+  }
+
+  private onHandlerCrash(err: unknown): void {
+    if (err instanceof StreamError) return this.close(err);
+    this.log.error({ err, session: this.id }, 'unexpected error handling an element');
+    this.close(new StreamError('internal-server-error'));
+  }
+
+  private async handleElement(el: Element): Promise<void> {
+    if (this.closed) return;
+    if (this.connection.framing === 'fragments' && el.attrs.xmlns === NS.framing) return this.handleFraming(el);
+    if (STANZA_NAMES.has(el.name) && (el.attrs.xmlns === undefined || el.attrs.xmlns === NS.client)) {
+      return this.handleStanza(el);
+    }
+    const handled = await this.host!.bus.fire(`nonza/${el.attrs.xmlns ?? ''}:${el.name}`, { session: this, element: el });
+    if (!handled) this.close(new StreamError('unsupported-stanza-type', `<${el.name}/> is not supported here`));
+  }
+
+  private async handleStanza(el: Element): Promise<void> {
+    if (!this.authenticated) throw new StreamError('not-authorized', 'authenticate first');
+    if (this.bound) return this.server.router.fromClient(this, el);
+    const payload = el.name === 'iq' ? el.elements()[0] : undefined;
+    const handled =
+      payload !== undefined &&
+      (await this.host!.bus.fire(`unbound-iq/${payload.attrs.xmlns ?? ''}:${payload.name}`, { session: this, element: el }));
+    if (!handled) throw new StreamError('not-authorized', 'bind a resource first');
+  }
+
+  /** RFC 7395 §3.3 `<open/>` and §3.6 `<close/>`. */
+  private handleFraming(el: Element): void {
+    if (el.name === 'close') return this.close();
+    if (el.name !== 'open') throw new StreamError('unsupported-stanza-type');
+    const error = this.checkTarget(el.attrs);
+    this.streamId = randomBytes(12).toString('base64url');
+    this.connection.openStream({ from: this.host?.name ?? this.server.defaultHost.name, id: this.streamId, version: '1.0', 'xml:lang': 'en' });
+    if (error) return this.close(error);
+    void this.sendFeatures();
+  }
+
+  private onConnectionClosed(): void {
+    if (!this.closed) {
+      this.closed = true;
+      this.clearTimers();
+      this.unbind();
+    }
+    this.server.untrack(this);
+  }
+
+  private unbind(error?: StreamError): void {
+    if (this.bound && this.host) this.host.unbind(this, error);
+  }
+
+  private clearTimers(): void {
+    if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+  }
+}

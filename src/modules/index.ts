@@ -1,0 +1,35 @@
+/**
+ * The module registry: every module the server can load, and the default
+ * list loaded on each host. The config's `modules` adds optional ones.
+ */
+import type { ModuleDefinition } from '../core/module/define-module.js';
+import { ModuleLoadError } from '../core/module/loader.js';
+import tls from './tls/index.js';
+import sasl from './sasl/index.js';
+import bind from './bind/index.js';
+import iq from './iq/index.js';
+import message from './message/index.js';
+import offline from './offline/index.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- manifests differ in stores and exports
+type AnyModule = ModuleDefinition<any, any>;
+
+export const registry: Record<string, AnyModule> = {
+  tls,
+  sasl,
+  bind,
+  iq,
+  message,
+  offline,
+};
+
+export const defaultModules = Object.keys(registry);
+
+export function resolveModules(names: string[]): AnyModule[] {
+  const unique = [...new Set(names)];
+  return unique.map((name) => {
+    const def = registry[name];
+    if (!def) throw new ModuleLoadError('PERCH_ERR_MODULE_UNKNOWN', `no module named ${name}`);
+    return def;
+  });
+}

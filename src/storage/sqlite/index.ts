@@ -1,0 +1,62 @@
+/**
+ * SQLite storage driver (better-sqlite3): one database file holds every
+ * host's keyval, map and archive stores. better-sqlite3 is synchronous; the
+ * async interface is kept so network databases can implement it too.
+ */
+
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Json, StorageDriver } from '../../core/storage/stores.js';
+import { createSqliteArchive } from './archive.js';
+import { createSqliteKeyVal } from './keyval.js';
+import { createSqliteMap } from './map.js';
+import { migrate } from './migrations.js';
+import { createStatementCache } from './statements.js';
+
+/** How long a writer waits for another connection's lock before failing. */
+const BUSY_TIMEOUT_MS = 5000;
+
+export function createSqliteDriver(path: string): StorageDriver {
+  const db = open(path);
+  const prepare = createStatementCache(db);
+
+  const deleteUser = db.transaction((host: string, user: string) => {
+    for (const table of ['keyval', 'map', 'archive']) {
+      prepare(`DELETE FROM ${table} WHERE host = ? AND user = ?`).run(host, user);
+    }
+  });
+
+  return {
+    keyval: <T = Json>(host: string, store: string) => createSqliteKeyVal<T>(prepare, host, store),
+    map: <T = Json>(host: string, store: string) => createSqliteMap<T>(prepare, host, store),
+    archive: (host, store) => createSqliteArchive(db, prepare, host, store),
+    async deleteUser(host, user) {
+      deleteUser(host, user);
+    },
+    async close() {
+      if (db.open) db.close();
+    },
+  };
+}
+
+function open(path: string): Database.Database {
+  if (!isInMemory(path)) mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
+  try {
+    // WAL lets readers run alongside the writer; NORMAL is durable enough under WAL.
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    migrate(db);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return db;
+}
+
+function isInMemory(path: string): boolean {
+  return path === '' || path === ':memory:' || path.startsWith('file::memory:');
+}

@@ -1,0 +1,50 @@
+/**
+ * Starts a real Perch server for an end-to-end test: ephemeral loopback
+ * ports, a temporary data directory with its own SQLite file and
+ * certificate, and helpers to create accounts.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig } from '../../../src/core/config/config.js';
+import { createLogger } from '../../../src/core/log.js';
+import { startServer, type RunningServer } from '../../../src/core/server.js';
+
+export interface TestServer {
+  domain: string;
+  ports: { c2s: number; c2s_tls: number; http: number };
+  dataDir: string;
+  running: RunningServer;
+  createUser(username: string, password?: string): Promise<{ jid: string; username: string; password: string }>;
+  stop(): Promise<void>;
+}
+
+export type RawConfig = Record<string, unknown>;
+
+export async function startTestServer(overrides: RawConfig = {}): Promise<TestServer> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'perch-e2e-'));
+  const domain = (overrides.domain as string | undefined) ?? 'localhost';
+  const raw = {
+    data_dir: dataDir,
+    ...overrides,
+    listen: { address: '127.0.0.1', c2s: 0, c2s_tls: 0, http: 0, ...(overrides.listen as object) },
+    log: { level: process.env.PERCH_TEST_LOG ?? 'silent' },
+  };
+  const config = parseConfig(raw, dataDir);
+  const running = await startServer(config, createLogger(config.log.level));
+  return {
+    domain: config.hosts[0],
+    ports: running.ports as TestServer['ports'],
+    dataDir,
+    running,
+    async createUser(username, password = `${username}-secret`) {
+      const jid = `${username}@${config.hosts[0]}`;
+      await running.server.accounts.create(jid, password);
+      return { jid, username, password };
+    },
+    async stop() {
+      await running.stop('test finished');
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
