@@ -6,7 +6,12 @@
 import type { Element } from '../xml/element.js';
 import type { StreamError } from '../errors/stream-error.js';
 
-export type ChannelBindingType = 'tls-exporter' | 'tls-server-end-point';
+/**
+ * tls-unique is accepted but never advertised: COMPAT(slixmpp 1.8) binds with
+ * it whatever the TLS version, and its Finished-message value is still
+ * well-defined per connection under TLS 1.3.
+ */
+export type ChannelBindingType = 'tls-exporter' | 'tls-server-end-point' | 'tls-unique';
 
 export interface Connection {
   readonly framing: 'stream' | 'fragments';
@@ -15,7 +20,7 @@ export interface Connection {
   readonly remoteAddress: string;
   /** Whether STARTTLS can be offered on this connection now. */
   readonly canStartTls: boolean;
-  /** Channel-binding types this connection can supply (strongest first). */
+  /** Channel-binding types this connection advertises (strongest first). */
   channelBindingTypes(): ChannelBindingType[];
   channelBinding(type: ChannelBindingType): Buffer | undefined;
   onData(handler: (chunk: string) => void): void;

@@ -59,9 +59,19 @@ export class TcpConnection implements Connection {
   }
 
   channelBinding(type: ChannelBindingType): Buffer | undefined {
-    if (!(this.socket instanceof TLSSocket) || !this.channelBindingTypes().includes(type)) return undefined;
-    if (type === 'tls-server-end-point') return this.tls.endPointHash;
-    return this.socket.exportKeyingMaterial(32, 'EXPORTER-Channel-Binding', Buffer.alloc(0));
+    const socket = this.socket;
+    if (!(socket instanceof TLSSocket)) return undefined;
+    switch (type) {
+      case 'tls-server-end-point':
+        return this.tls.endPointHash;
+      case 'tls-exporter':
+        return socket.getProtocol() === 'TLSv1.3'
+          ? socket.exportKeyingMaterial(32, 'EXPORTER-Channel-Binding', Buffer.alloc(0))
+          : undefined;
+      case 'tls-unique':
+        // RFC 5929 §3.1: the first Finished message, the client's on a full handshake.
+        return socket.isSessionReused() ? socket.getFinished() : socket.getPeerFinished();
+    }
   }
 
   onData(handler: (chunk: string) => void): void {

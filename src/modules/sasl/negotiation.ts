@@ -9,6 +9,7 @@ import { x, type Element } from '../../core/xml/element.js';
 import { NS } from '../../core/xml/ns.js';
 import { StreamError } from '../../core/errors/stream-error.js';
 import type { Session } from '../../core/session/session.js';
+import type { ChannelBindingType } from '../../core/session/connection.js';
 import { ScramServer, type SaslFailure } from './scram.js';
 import { parsePlain } from './plain.js';
 import { knownMechanism, offeredMechanisms } from './mechanisms.js';
@@ -32,14 +33,12 @@ export async function handleAuth(session: Session, auth: Element): Promise<void>
   const initial = decode(auth.text());
   if (initial === undefined) return fail(session, 'incorrect-encoding');
   if (offered.kind === 'plain') return handlePlain(session, initial);
-  // One binding type is offered (XEP-0440), the strongest the transport has.
-  const types = session.connection.channelBindingTypes();
-  const cbType = types[0];
+  const canBind = session.connection.channelBindingTypes().length > 0;
   state.scram = new ScramServer({
     hash: offered.hash!,
     plus: offered.plus === true,
-    serverSupportsPlus: types.length > 0,
-    channelBinding: offered.plus && cbType ? { type: cbType, data: session.connection.channelBinding(cbType)! } : undefined,
+    serverSupportsPlus: canBind,
+    channelBinding: (type) => session.connection.channelBinding(type as ChannelBindingType),
     domain: session.host!.name,
     lookup: (username) => session.server.accounts.credentials(username, session.host!.name, offered.hash!),
   });

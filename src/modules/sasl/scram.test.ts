@@ -290,11 +290,12 @@ describe.each(['SHA-1', 'SHA-256'] as const)('ScramServer %s', (hash) => {
   });
 
   describe('channel binding', () => {
-    const cb = { type: 'tls-exporter', data: b('exporter-bytes-0123456789abcdef') };
+    const cbValue = { type: 'tls-exporter', data: b('exporter-bytes-0123456789abcdef') };
+    const cb = (type: string) => (type === cbValue.type ? cbValue.data : undefined);
 
     it('accepts a matching binding with -PLUS', async () => {
       const srv = server(hash, { plus: true, channelBinding: cb });
-      const { final } = await exchange(srv, hash, { gs2: 'p=tls-exporter,,', cbData: cb.data });
+      const { final } = await exchange(srv, hash, { gs2: 'p=tls-exporter,,', cbData: cbValue.data });
       expect(final).toMatchObject({ username: 'user' });
     });
 
@@ -312,7 +313,7 @@ describe.each(['SHA-1', 'SHA-256'] as const)('ScramServer %s', (hash) => {
 
     it('rejects a binding type we did not offer', async () => {
       const srv = server(hash, { plus: true, channelBinding: cb });
-      const { first } = await exchange(srv, hash, { gs2: 'p=tls-unique,,', cbData: cb.data });
+      const { first } = await exchange(srv, hash, { gs2: 'p=tls-unique,,', cbData: cbValue.data });
       expect(first).toEqual({ failure: 'not-authorized' });
     });
 
@@ -320,13 +321,13 @@ describe.each(['SHA-1', 'SHA-256'] as const)('ScramServer %s', (hash) => {
       const plus = server(hash, { plus: true, channelBinding: cb });
       expect((await exchange(plus, hash, { gs2: 'n,,' })).first).toEqual({ failure: 'malformed-request' });
       const plain = server(hash, { channelBinding: cb, serverSupportsPlus: true });
-      const r = await exchange(plain, hash, { gs2: 'p=tls-exporter,,', cbData: cb.data });
+      const r = await exchange(plain, hash, { gs2: 'p=tls-exporter,,', cbData: cbValue.data });
       expect(r.first).toEqual({ failure: 'malformed-request' });
     });
 
     it('rejects -PLUS when the server has no binding data', async () => {
       const srv = server(hash, { plus: true });
-      const { first } = await exchange(srv, hash, { gs2: 'p=tls-exporter,,', cbData: cb.data });
+      const { first } = await exchange(srv, hash, { gs2: 'p=tls-exporter,,', cbData: cbValue.data });
       expect(first).toEqual({ failure: 'not-authorized' });
     });
 

@@ -266,8 +266,11 @@ export interface ScramServerOptions {
    * data is available.
    */
   serverSupportsPlus?: boolean;
-  /** The binding the server can verify, e.g. { type: 'tls-exporter', data }. */
-  channelBinding?: { type: string; data: Buffer } | undefined;
+  /**
+   * The binding data of this connection for a type the client names in
+   * `p=<type>`; undefined when the server cannot supply that type.
+   */
+  channelBinding?: ((type: string) => Buffer | undefined) | undefined;
   /** Resolves the SASLprepped username's credentials for `hash`. */
   lookup: (username: string) => Promise<ScramCredentials | undefined>;
   /** Our domain, so an authzid of "user@domain" is accepted (RFC 6120 §6.3.8). */
@@ -300,6 +303,7 @@ export class ScramServer {
   #userExists = false;
   #storedKey: Buffer = Buffer.alloc(0);
   #serverKey: Buffer = Buffer.alloc(0);
+  #cbData: Buffer | undefined;
 
   constructor(opts: ScramServerOptions) {
     if (opts.serverNonce !== undefined && !NONCE.test(opts.serverNonce)) {
@@ -322,9 +326,8 @@ export class ScramServer {
     const supportsPlus = opts.serverSupportsPlus ?? opts.channelBinding !== undefined;
     if (opts.plus) {
       if (first.flag.kind !== 'p') return { failure: 'malformed-request' };
-      if (opts.channelBinding === undefined || first.flag.cbName !== opts.channelBinding.type) {
-        return { failure: 'not-authorized' };
-      }
+      this.#cbData = opts.channelBinding?.(first.flag.cbName);
+      if (this.#cbData === undefined) return { failure: 'not-authorized' };
     } else if (first.flag.kind === 'p') {
       // Asking for channel binding on a non-PLUS mechanism is contradictory.
       return { failure: 'malformed-request' };
@@ -416,7 +419,7 @@ export class ScramServer {
     // c= must repeat the gs2-header, plus the binding data for -PLUS
     // (RFC 5802 §6); otherwise the binding proves nothing.
     const header = Buffer.from(this.#gs2Header, 'utf8');
-    const cbData = this.#opts.plus ? this.#opts.channelBinding?.data : undefined;
+    const cbData = this.#opts.plus ? this.#cbData : undefined;
     const expected = cbData === undefined ? header : Buffer.concat([header, cbData]);
     if (final.channelBinding.length !== expected.length || !timingSafeEqual(final.channelBinding, expected)) {
       return { failure: 'not-authorized' };
