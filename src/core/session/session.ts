@@ -49,6 +49,7 @@ export class Session {
   private readonly rate: RateLimiter | undefined;
   private handshakeTimer?: NodeJS.Timeout;
   private idleTimer?: NodeJS.Timeout;
+  private idlePinged = false;
 
   constructor(
     readonly server: Server,
@@ -139,11 +140,23 @@ export class Session {
   }
 
   private touch(): void {
+    this.idlePinged = false;
     const idle = this.server.config.limits.idle_timeout;
     if (idle <= 0) return;
-    // Re-arming a timer per chunk is cheap (refresh() reuses it).
+    // Re-arming per chunk is cheap: refresh() reuses the timer.
     if (this.idleTimer) this.idleTimer.refresh();
-    else this.idleTimer = setTimeout(() => this.close(new StreamError('connection-timeout', 'idle')), idle * 1000);
+    else this.idleTimer = setTimeout(() => this.onIdle(), idle * 1000);
+  }
+
+  /**
+   * A silent bound client is asked for a ping (XEP-0199 §4.2) before it is
+   * dropped: quiet phones are normal, dead TCP connections are not.
+   */
+  private onIdle(): void {
+    if (!this.bound || this.idlePinged) return this.close(new StreamError('connection-timeout', 'idle'));
+    this.idlePinged = true;
+    this.send(x('iq', { type: 'get', id: `idle-${this.id}`, from: this.host!.name, to: this.jid!.toString() }, x('ping', { xmlns: NS.ping })));
+    this.idleTimer?.refresh();
   }
 
   private onStreamStart(name: string, attrs: Record<string, string>): void {
@@ -211,13 +224,15 @@ export class Session {
   }
 
   private async handleStanza(el: Element): Promise<void> {
-    if (!this.authenticated) throw new StreamError('not-authorized', 'authenticate first');
     if (this.bound) return this.server.router.fromClient(this, el);
+    // Before binding only IQs a module takes are allowed: in-band
+    // registration before authentication, resource binding after it.
+    const stage = this.authenticated ? 'unbound-iq' : 'unauthenticated-iq';
     const payload = el.name === 'iq' ? el.elements()[0] : undefined;
     const handled =
       payload !== undefined &&
-      (await this.host!.bus.fire(`unbound-iq/${payload.attrs.xmlns ?? ''}:${payload.name}`, { session: this, element: el }));
-    if (!handled) throw new StreamError('not-authorized', 'bind a resource first');
+      (await this.host!.bus.fire(`${stage}/${payload.attrs.xmlns ?? ''}:${payload.name}`, { session: this, element: el }));
+    if (!handled) throw new StreamError('not-authorized', this.authenticated ? 'bind a resource first' : 'authenticate first');
   }
 
   /** RFC 7395 §3.3 `<open/>` and §3.6 `<close/>`. */

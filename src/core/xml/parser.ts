@@ -39,20 +39,31 @@ export class StreamParser {
   /** Estimated size of the stanza being built. */
   private stanzaSize = 0;
   private depth = 0;
+  /** Largest piece fed to saxes at once: a quarter of the limit, within 1–16 KiB. */
+  private readonly sliceSize: number;
 
   constructor(
     private readonly handlers: ParserHandlers,
     private readonly options: ParserOptions,
   ) {
+    this.sliceSize = Math.max(1024, Math.min(16384, options.maxStanzaSize >> 2));
     this.listen();
     if (options.framing === 'fragments') this.sax.write('<fragments>');
   }
 
   write(chunk: string): void {
-    if (this.failed) return;
-    this.pendingBytes += chunk.length;
+    // Feeding big chunks in slices bounds how far a stanza can grow between
+    // size checks, since boundaries reset the count mid-chunk.
+    const slice = this.sliceSize;
+    for (let start = 0; start < chunk.length && !this.failed; start += slice) {
+      this.writeSlice(chunk.length <= slice ? chunk : chunk.slice(start, start + slice));
+    }
+  }
+
+  private writeSlice(slice: string): void {
+    this.pendingBytes += slice.length;
     try {
-      this.sax.write(chunk);
+      this.sax.write(slice);
     } catch (err) {
       this.fail('not-well-formed', (err as Error).message);
     }
