@@ -10,6 +10,17 @@ import bind from './bind/index.js';
 import iq from './iq/index.js';
 import message from './message/index.js';
 import offline from './offline/index.js';
+import roster from './roster/index.js';
+import presence from './presence/index.js';
+import disco from './disco/index.js';
+import caps from './caps/index.js';
+import ping from './ping/index.js';
+import version from './version/index.js';
+import time from './time/index.js';
+import vcard from './vcard/index.js';
+import privateStorage from './private/index.js';
+import blocking from './blocking/index.js';
+import register from './register/index.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- manifests differ in stores and exports
 type AnyModule = ModuleDefinition<any, any>;
@@ -21,6 +32,17 @@ export const registry: Record<string, AnyModule> = {
   iq,
   message,
   offline,
+  roster,
+  presence,
+  disco,
+  caps,
+  ping,
+  version,
+  time,
+  vcard,
+  private: privateStorage,
+  blocking,
+  register,
 };
 
 export const defaultModules = Object.keys(registry);

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness/start-server.js';
-import { RawStream } from './harness/raw-stream.js';
+import { RawClient } from './harness/raw-client.js';
 import { connect, xml } from './harness/client.js';
 
 let server: TestServer;
@@ -28,14 +28,14 @@ async function serverStillServes(): Promise<void> {
 }
 
 async function expectStreamError(input: string[], condition: string): Promise<void> {
-  const raw = await RawStream.open(server);
-  for (const part of input) raw.write(part);
+  const raw = await RawClient.connect(server);
+  for (const part of input) raw.send(part);
   expect(await raw.streamError()).toBe(condition);
-  raw.destroy();
+  raw.close();
 }
 
 describe('restricted and malformed XML', () => {
-  const header = () => RawStream.header(server.domain);
+  const header = () => RawClient.header(server.domain);
 
   it('closes on malformed XML with not-well-formed', async () => {
     await expectStreamError([header(), '<message><body>hi</message>'], 'not-well-formed');
@@ -65,16 +65,16 @@ describe('restricted and malformed XML', () => {
   });
 
   it('closes on a stanza that never ends with policy-violation', async () => {
-    const raw = await RawStream.open(server);
-    raw.write(header() + "<message><body xml:lang='");
-    for (let i = 0; i < 5; i++) raw.write('b'.repeat(4000));
+    const raw = await RawClient.connect(server);
+    raw.send(header() + "<message><body xml:lang='");
+    for (let i = 0; i < 5; i++) raw.send('b'.repeat(4000));
     expect(await raw.streamError()).toBe('policy-violation');
   });
 });
 
 describe('stream headers', () => {
   it('answers an unknown host with host-unknown', async () => {
-    await expectStreamError([RawStream.header('nowhere.example')], 'host-unknown');
+    await expectStreamError([RawClient.header('nowhere.example')], 'host-unknown');
   });
 
   it('answers a wrong namespace with invalid-namespace', async () => {
@@ -92,71 +92,69 @@ describe('stream headers', () => {
   });
 
   it('offers STARTTLS and SCRAM mechanisms before authentication', async () => {
-    const raw = await RawStream.open(server);
-    raw.write(RawStream.header(server.domain));
-    const [features] = await raw.waitFor(/<stream:features>.*<\/stream:features>/);
+    const raw = await RawClient.connect(server);
+    const features = await raw.openStream();
     expect(features).toContain("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
     expect(features).toContain('<mechanism>SCRAM-SHA-256</mechanism>');
     expect(features).toContain('<mechanism>SCRAM-SHA-1</mechanism>');
-    raw.destroy();
+    raw.close();
   });
 });
 
 describe('stanzas out of place', () => {
   it('closes with not-authorized for a stanza before authentication', async () => {
-    await expectStreamError([RawStream.header(server.domain), "<message to='juliet@localhost'><body>x</body></message>"], 'not-authorized');
+    await expectStreamError([RawClient.header(server.domain), "<message to='juliet@localhost'><body>x</body></message>"], 'not-authorized');
   });
 
   it('closes with unsupported-stanza-type for an unknown top-level element', async () => {
-    const raw = await RawStream.open(server);
-    await raw.login(server.domain, 'romeo', 'pw');
-    raw.write("<foo xmlns='urn:example:unknown'/>");
+    const raw = await RawClient.connect(server);
+    await raw.login('romeo', 'pw');
+    raw.send("<foo xmlns='urn:example:unknown'/>");
     expect(await raw.streamError()).toBe('unsupported-stanza-type');
   });
 
   it('closes with invalid-from when a client claims another address', async () => {
-    const raw = await RawStream.open(server);
-    await raw.login(server.domain, 'romeo', 'pw');
-    raw.write("<message from='juliet@localhost/x' to='juliet@localhost'><body>forged</body></message>");
+    const raw = await RawClient.connect(server);
+    await raw.login('romeo', 'pw');
+    raw.send("<message from='juliet@localhost/x' to='juliet@localhost'><body>forged</body></message>");
     expect(await raw.streamError()).toBe('invalid-from');
   });
 
   it('answers an IQ with two payloads with bad-request', async () => {
-    const raw = await RawStream.open(server);
-    await raw.login(server.domain, 'romeo', 'pw');
-    raw.write("<iq type='get' id='two'><ping xmlns='urn:xmpp:ping'/><ping xmlns='urn:xmpp:ping'/></iq>");
+    const raw = await RawClient.connect(server);
+    await raw.login('romeo', 'pw');
+    raw.send("<iq type='get' id='two'><ping xmlns='urn:xmpp:ping'/><ping xmlns='urn:xmpp:ping'/></iq>");
     await raw.waitFor(/<iq[^>]*type='error'[^>]*>.*<bad-request xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'\/>/);
-    raw.destroy();
+    raw.close();
   });
 
   it('answers a malformed to address with jid-malformed', async () => {
-    const raw = await RawStream.open(server);
-    await raw.login(server.domain, 'romeo', 'pw');
-    raw.write("<message to='a@b@c' id='bad-to'><body>x</body></message>");
+    const raw = await RawClient.connect(server);
+    await raw.login('romeo', 'pw');
+    raw.send("<message to='a@b@c' id='bad-to'><body>x</body></message>");
     await raw.waitFor(/<message[^>]*type='error'[^>]*>.*<jid-malformed xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'\/>/);
-    raw.destroy();
+    raw.close();
   });
 });
 
 describe('limits and timeouts', () => {
   it('closes a flood with policy-violation', async () => {
-    const raw = await RawStream.open(server);
-    raw.write(RawStream.header(server.domain));
-    await raw.waitFor(/<\/stream:features>/);
-    for (let i = 0; i < 20; i++) raw.write(' '.repeat(4000));
+    const raw = await RawClient.connect(server);
+    await raw.openStream();
+    for (let i = 0; i < 20; i++) raw.send(' '.repeat(4000));
     expect(await raw.streamError()).toBe('policy-violation');
     await serverStillServes();
   });
 
   it('closes a connection that does not finish negotiating with connection-timeout', async () => {
-    const raw = await RawStream.open(server);
-    raw.write(RawStream.header(server.domain));
+    const raw = await RawClient.connect(server);
+    raw.send(RawClient.header(server.domain));
     expect(await raw.streamError(4000)).toBe('connection-timeout');
   });
 
   it('pings a silent client, and drops it when it stays silent', async () => {
-    const raw = await RawStream.open(server);
-    await raw.login(server.domain, 'romeo', 'pw', 'silent');
+    const raw = await RawClient.connect(server);
+    await raw.login('romeo', 'pw', 'silent');
     await raw.waitFor(/<ping xmlns='urn:xmpp:ping'\/>/, 3000);
     expect(await raw.streamError(4000)).toBe('connection-timeout');
   });

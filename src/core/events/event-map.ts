@@ -66,6 +66,8 @@ export interface EventMap extends RoutingEvents {
   [name: `nonza/${string}`]: NonzaEvent;
   /** IQs from an authenticated session before resource binding (bind itself). */
   [name: `unbound-iq/${string}`]: NonzaEvent;
+  /** IQs before authentication (in-band registration); unhandled ones close the stream. */
+  [name: `unauthenticated-iq/${string}`]: NonzaEvent;
   /** A stanza for a domain this server does not serve. */
   'route/remote': StanzaEvent;
   /** Collects `<stream:features/>` children for a session at its current stage. */
