@@ -5,13 +5,13 @@
  * stderr with exit code 1, so it reads well in a terminal and in service logs.
  */
 
-import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Command } from 'commander';
 import { openAccounts } from './core/accounts.js';
 import { ConfigError, loadConfig, type PerchConfig } from './core/config/config.js';
 import { createLogger, type Logger } from './core/log.js';
 import { startServer } from './core/server.js';
+import { packageVersion } from './core/package-version.js';
 
 /** An expected failure whose message is already fit for the user. */
 class CliError extends Error {}
@@ -20,16 +20,6 @@ type Accounts = Awaited<ReturnType<typeof openAccounts>>['accounts'];
 
 const CONFIG_FLAGS = '-c, --config <file>';
 const CONFIG_HELP = 'config file (default: $PERCH_CONFIG, else built-in defaults)';
-
-function version(): string {
-  try {
-    // Same relative location from src/main.ts (tsx) and dist/main.js.
-    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
 
 // ---------------------------------------------------------------- start
 
@@ -228,7 +218,7 @@ function configCommand(): Command {
 // ---------------------------------------------------------------- main
 
 function program(): Command {
-  const cli = new Command('perch').description('Perch XMPP server').version(version());
+  const cli = new Command('perch').description('Perch XMPP server').version(packageVersion());
   cli
     .command('start')
     .description('run the server until SIGTERM/SIGINT')

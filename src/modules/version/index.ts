@@ -5,21 +5,11 @@
  *
  * References: XEP-0092 §2 (protocol), §4 (security considerations).
  */
-import { readFileSync } from 'node:fs';
 import { defineModule } from '../../core/module/define-module.js';
 import { x } from '../../core/xml/element.js';
 import { NS } from '../../core/xml/ns.js';
 import { answerIq } from '../../core/router/reply.js';
-
-/** The package version; the path is the same from `src/` and from `dist/`. */
-function packageVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
-    return pkg.version ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
+import { packageVersion } from '../../core/package-version.js';
 
 export default defineModule({
   name: 'version',
