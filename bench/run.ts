@@ -1,0 +1,142 @@
+/**
+ * `npm run bench`: runs the load scenarios (logins, messages, memory) against
+ * Perch and, when installed and not `--perch-only`, Prosody, one server at a
+ * time with the same generator and workload, each scenario on a freshly
+ * started server; then prints a Markdown report. With `--target` it measures
+ * an already running server instead. Bounded in count and time; child
+ * processes and temp dirs are removed on exit, error or Ctrl-C.
+ *
+ *   npm run bench [-- --scenario logins|messages|memory] [--perch-only]
+ *   npm run bench -- --target 127.0.0.1:5222 --domain example.org --accounts bench,secret [--accounts-count 1000] [--pid 1234]
+ */
+import { loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { logins } from './scenarios/logins.js';
+import { messages } from './scenarios/messages.js';
+import { memory } from './scenarios/memory.js';
+import type { Metric, Scenario } from './scenarios/scenario.js';
+import { preparePerch } from './servers/perch.js';
+import { PROSODY_BIN, prepareProsody, prosodyInstalled } from './servers/prosody.js';
+import type { AccountSet, RunningTarget, ServerUnderTest } from './servers/common.js';
+import { commandLine, machineLines, resultsTable, type ScenarioResults } from './report.js';
+
+const SCENARIOS: Scenario[] = [logins, messages, memory];
+/** Whole-run bound: a wedged server must not hang the benchmark. */
+const OVERALL_LIMIT_MS = 20 * 60_000;
+
+const HELP = `usage: npm run bench -- [options]
+  --scenario <name>        only run logins, messages or memory
+  --perch-only             do not run Prosody even if installed
+  --target <host:port>     measure an already running server (plaintext c2s)
+  --domain <domain>        its XMPP domain (default localhost)
+  --accounts <prefix,pw>   its accounts <prefix>0..<prefix>N-1, all with password pw
+  --accounts-count <N>     how many such accounts exist (default 1000)
+  --pid <pid>              its process id, for CPU and memory figures
+For memory figures of an external server, start it fresh and use --scenario memory:
+earlier scenarios grow its heap and hide the cost of sessions.`;
+
+function progress(server: string, scenario: string) {
+  return (line: string) => process.stderr.write(`bench: ${server} ${scenario}: ${line}\n`);
+}
+
+function options() {
+  const { values } = parseArgs({
+    options: {
+      scenario: { type: 'string' },
+      'perch-only': { type: 'boolean', default: false },
+      target: { type: 'string' },
+      domain: { type: 'string', default: 'localhost' },
+      accounts: { type: 'string', default: 'bench,bench-pass' },
+      'accounts-count': { type: 'string', default: '1000' },
+      pid: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  return values;
+}
+
+function pickScenarios(name: string | undefined): Scenario[] {
+  if (name === undefined) return SCENARIOS;
+  const found = SCENARIOS.find((s) => s.name === name);
+  if (!found) throw new Error(`unknown scenario ${name} (expected ${SCENARIOS.map((s) => s.name).join(', ')})`);
+  return [found];
+}
+
+function accountSet(spec: string, count: number): AccountSet {
+  const comma = spec.indexOf(',');
+  if (comma <= 0 || comma === spec.length - 1) throw new Error('--accounts expects prefix,password');
+  return { prefix: spec.slice(0, comma), password: spec.slice(comma + 1), count };
+}
+
+/** An external server wrapped as a ServerUnderTest that is never started or stopped. */
+function externalTarget(spec: string, domain: string, accounts: AccountSet, pid?: number): ServerUnderTest {
+  const colon = spec.lastIndexOf(':');
+  const port = Number(spec.slice(colon + 1));
+  if (colon <= 0 || !Number.isInteger(port)) throw new Error('--target expects host:port');
+  const running: RunningTarget = { host: spec.slice(0, colon), port, domain, pid, stop: async () => {} };
+  return { name: 'target', version: spec, accounts, start: async () => running, dispose: async () => {} };
+}
+
+async function prepareServers(opts: ReturnType<typeof options>, accountsNeeded: number): Promise<ServerUnderTest[]> {
+  const count = Number(opts['accounts-count']);
+  if (opts.target) {
+    const pid = opts.pid === undefined ? undefined : Number(opts.pid);
+    return [externalTarget(opts.target, opts.domain, accountSet(opts.accounts, count), pid)];
+  }
+  const accounts: AccountSet = { prefix: 'bench', password: 'bench-pass', count: accountsNeeded };
+  process.stderr.write(`bench: creating ${accountsNeeded} accounts per server\n`);
+  const servers = [await preparePerch(accounts)];
+  if (!opts['perch-only'] && prosodyInstalled()) servers.push(await prepareProsody(accounts));
+  else if (!opts['perch-only']) process.stderr.write(`bench: ${PROSODY_BIN} not found, measuring Perch only\n`);
+  return servers;
+}
+
+async function runScenario(scenario: Scenario, servers: ServerUnderTest[]): Promise<ScenarioResults> {
+  const byServer = new Map<string, Metric[]>();
+  for (const server of servers) {
+    const running = await server.start();
+    try {
+      const target = { host: running.host, port: running.port, domain: running.domain, pid: running.pid, accounts: server.accounts };
+      byServer.set(server.name, await scenario.run(target, progress(server.name, scenario.name)));
+    } finally {
+      await running.stop();
+    }
+  }
+  return { scenario: scenario.name, byServer };
+}
+
+async function main(): Promise<void> {
+  const opts = options();
+  if (opts.help) return void process.stdout.write(`${HELP}\n`);
+  const scenarios = pickScenarios(opts.scenario);
+  setTimeout(() => {
+    process.stderr.write(`bench: gave up after ${OVERALL_LIMIT_MS / 60_000} minutes\n`);
+    process.exit(2);
+  }, OVERALL_LIMIT_MS).unref();
+  const loadAtStart = loadavg()[0]!;
+  const servers = await prepareServers(opts, Math.max(...scenarios.map((s) => s.accountsNeeded)));
+  const results: ScenarioResults[] = [];
+  try {
+    for (const scenario of scenarios) results.push(await runScenario(scenario, servers));
+  } finally {
+    for (const server of servers) await server.dispose();
+  }
+  const lines = [
+    `Command: \`${commandLine(process.argv.slice(2))}\` (${new Date().toISOString().slice(0, 10)})`,
+    '',
+    ...machineLines(servers, PROSODY_BIN, loadAtStart),
+    '',
+    ...resultsTable(results, servers.map((s) => s.name)),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    // The stack is noise for expected failures (refused login, no server); BENCH_DEBUG shows it.
+    const detail = err instanceof Error ? (process.env.BENCH_DEBUG ? err.stack : err.message) : String(err);
+    process.stderr.write(`bench: ${detail}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,99 @@
+/**
+ * Runs the built Perch (`node dist/main.js start`) as a child process for the
+ * benchmark: a temp data dir with its SQLite file, plaintext c2s on a free
+ * loopback port (TLS and HTTP listeners off), no read-rate limit, a long idle
+ * timeout and log level warn. The accounts are created once, before the
+ * first start, in this process through `dist/core/accounts.js` (much faster
+ * than one `perch user add` process per account).
+ *
+ * Extra node flags for the server process can be given in
+ * BENCH_PERCH_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/perch-prof`.
+ */
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import {
+  BENCH_DOMAIN,
+  LOOPBACK,
+  freePort,
+  makeTempDir,
+  mapLimit,
+  removeTempDir,
+  spawnServer,
+  stopChild,
+  waitForListener,
+  type AccountSet,
+  type RunningTarget,
+  type ServerUnderTest,
+} from './common.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const DIST_MAIN = join(ROOT, 'dist/main.js');
+
+type AccountsModule = typeof import('../../src/core/accounts.js');
+type ConfigModule = typeof import('../../src/core/config/config.js');
+
+/** The built module (dist/), typed by its source. */
+async function importDist<T>(relative: string): Promise<T> {
+  return (await import(pathToFileURL(join(ROOT, 'dist', relative)).href)) as T;
+}
+
+function configYaml(dataDir: string, port: number): string {
+  return [
+    `domain: ${BENCH_DOMAIN}`,
+    `data_dir: ${JSON.stringify(dataDir)}`,
+    `listen: { address: ${LOOPBACK}, c2s: ${port}, c2s_tls: false, http: false }`,
+    'auth: { allow_plain_without_tls: true }',
+    'limits: { rate_bytes_per_second: 0, idle_timeout: 3600, handshake_timeout: 120 }',
+    'log: { level: warn }',
+    '',
+  ].join('\n');
+}
+
+async function createAccounts(configFile: string, accounts: AccountSet): Promise<void> {
+  const { loadConfig } = await importDist<ConfigModule>('core/config/config.js');
+  const { openAccounts } = await importDist<AccountsModule>('core/accounts.js');
+  const store = openAccounts(await loadConfig(configFile));
+  try {
+    const indexes = Array.from({ length: accounts.count }, (_, i) => i);
+    // PBKDF2 runs on libuv's pool: a few in flight keep every core busy.
+    await mapLimit(indexes, 8, (i) => store.accounts.create(`${accounts.prefix}${i}@${BENCH_DOMAIN}`, accounts.password));
+  } finally {
+    await store.close();
+  }
+}
+
+export async function perchVersion(): Promise<string> {
+  const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export async function preparePerch(accounts: AccountSet): Promise<ServerUnderTest> {
+  if (!existsSync(DIST_MAIN)) throw new Error('dist/main.js is missing: run `npm run build` first');
+  const dir = await makeTempDir('perch');
+  const configFile = join(dir, 'perch.yaml');
+  await writeFile(configFile, configYaml(join(dir, 'data'), 0));
+  await createAccounts(configFile, accounts);
+  return {
+    name: 'Perch',
+    version: await perchVersion(),
+    accounts,
+    start: () => startPerch(dir, configFile),
+    dispose: async () => removeTempDir(dir),
+  };
+}
+
+async function startPerch(dir: string, configFile: string): Promise<RunningTarget> {
+  const port = await freePort();
+  await writeFile(configFile, configYaml(join(dir, 'data'), port));
+  const nodeArgs = process.env.BENCH_PERCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawnServer('perch', process.execPath, [...nodeArgs, DIST_MAIN, 'start', '--config', configFile], { cwd: dir });
+  try {
+    await waitForListener(child, port);
+  } catch (err) {
+    await stopChild(child);
+    throw err;
+  }
+  return { host: LOOPBACK, port, domain: BENCH_DOMAIN, pid: child.pid, stop: () => stopChild(child) };
+}
