@@ -19,6 +19,12 @@ import type { Server } from '../server.js';
 import type { Connection } from './connection.js';
 import { RateLimiter } from './rate-limiter.js';
 
+/**
+ * A step between `send()` and the socket: it may pass the element on
+ * (`next`), hold it, or count it. Lower `order` runs closer to the wire.
+ */
+export type OutputFilter = (el: Element, next: (el: Element) => void) => void;
+
 /** Per-session state that modules add by declaration merging. */
 // eslint-disable-next-line @typescript-eslint/no-empty-interface
 export interface SessionState {}
@@ -44,6 +50,8 @@ export class Session {
   interested = false;
   streamId = '';
   private parser!: StreamParser;
+  /** Output filters, outermost first; empty for most sessions (the fast path). */
+  private filters: { filter: OutputFilter; order: number }[] = [];
   private inbound: Promise<void> = Promise.resolve();
   private queued = 0;
   private readonly rate: RateLimiter | undefined;
@@ -78,9 +86,31 @@ export class Session {
     return this.server.log;
   }
 
-  /** Sends an element to the client (no-op once closed). */
+  /** Sends an element to the client through the output filters (no-op once closed). */
   send(el: Element): void {
-    if (!this.closed) this.connection.writeElement(el);
+    if (this.closed) return;
+    if (this.filters.length === 0) this.connection.writeElement(el);
+    else this.runFilters(0, el);
+  }
+
+  /**
+   * Adds a step on the way out (stream management counts and queues there,
+   * client state indication holds presence there). Returns its removal.
+   */
+  addOutputFilter(filter: OutputFilter, order: number): () => void {
+    const entry = { filter, order };
+    this.filters.push(entry);
+    this.filters.sort((a, b) => b.order - a.order);
+    return () => {
+      this.filters = this.filters.filter((e) => e !== entry);
+    };
+  }
+
+  private runFilters(index: number, el: Element): void {
+    if (this.closed) return;
+    const entry = this.filters[index];
+    if (!entry) return this.connection.writeElement(el);
+    entry.filter(el, (next) => this.runFilters(index + 1, next));
   }
 
   /** Closes the stream, with a stream error when given. */

@@ -1,5 +1,12 @@
 /** Events the message module fires for others to hook. */
 import type { StanzaEvent } from '../../core/events/event-map.js';
+import type { Session } from '../../core/session/session.js';
+
+export interface MessageDeliveredEvent {
+  event: StanzaEvent;
+  /** The local sessions the message was sent to (never empty). */
+  sessions: Session[];
+}
 
 declare module '../../core/events/event-map.js' {
   interface EventMap {
@@ -9,5 +16,10 @@ declare module '../../core/events/event-map.js' {
      * `service-unavailable`.
      */
     'message-offline': StanzaEvent;
+    /**
+     * A message was delivered to sessions of a local account (carbons copy
+     * it to the account's other sessions).
+     */
+    'message-delivered': MessageDeliveredEvent;
   }
 }

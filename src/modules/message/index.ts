@@ -21,6 +21,13 @@ export function bareMessageTargets(sessions: Session[], type: string): Session[]
   return available.filter((s) => s.priority === top);
 }
 
+async function deliver(event: StanzaEvent, sessions: Session[]): Promise<true> {
+  for (const session of sessions) session.send(event.stanza);
+  const { bus } = event.host;
+  if (bus.has('message-delivered')) await bus.fire('message-delivered', { event, sessions });
+  return true;
+}
+
 async function deliverToBare(event: StanzaEvent): Promise<boolean> {
   const { stanza, to, host } = event;
   const type = stanza.attrs.type ?? 'normal';
@@ -32,8 +39,8 @@ async function deliverToBare(event: StanzaEvent): Promise<boolean> {
   if (type === 'groupchat') throw new StanzaError('service-unavailable');
   if (type === 'error') return true;
   const targets = bareMessageTargets(sessions, type);
-  for (const session of targets) session.send(stanza);
-  if (targets.length > 0 || type === 'headline') return true;
+  if (targets.length > 0) return deliver(event, targets);
+  if (type === 'headline') return true;
   if (await host.bus.fire('message-offline', event)) return true;
   throw new StanzaError('service-unavailable');
 }
@@ -44,10 +51,7 @@ export default defineModule({
     'message/full': async (event) => {
       const { stanza, to, host } = event;
       const session = host.sessions.get(to.local!, to.resource!);
-      if (session) {
-        session.send(stanza);
-        return true;
-      }
+      if (session) return deliver(event, [session]);
       const type = stanza.attrs.type ?? 'normal';
       if (type === 'groupchat') throw new StanzaError('service-unavailable');
       if (type === 'error') return true;
