@@ -21,6 +21,7 @@ import vcard from './vcard/index.js';
 import privateStorage from './private/index.js';
 import blocking from './blocking/index.js';
 import register from './register/index.js';
+import carbons from './carbons/index.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- manifests differ in stores and exports
 type AnyModule = ModuleDefinition<any, any>;
@@ -43,6 +44,7 @@ export const registry: Record<string, AnyModule> = {
   private: privateStorage,
   blocking,
   register,
+  carbons,
 };
 
 export const defaultModules = Object.keys(registry);
