@@ -22,6 +22,8 @@ import privateStorage from './private/index.js';
 import blocking from './blocking/index.js';
 import register from './register/index.js';
 import carbons from './carbons/index.js';
+import pep from './pep/index.js';
+import bookmarks from './bookmarks/index.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- manifests differ in stores and exports
 type AnyModule = ModuleDefinition<any, any>;
@@ -45,6 +47,8 @@ export const registry: Record<string, AnyModule> = {
   blocking,
   register,
   carbons,
+  pep,
+  bookmarks,
 };
 
 export const defaultModules = Object.keys(registry);

@@ -17,7 +17,8 @@ import { iqPayload } from '../../core/xml/stanza.js';
 import { answerIq } from '../../core/router/reply.js';
 import type { Element } from '../../core/xml/element.js';
 import type { StanzaEvent } from '../../core/events/event-map.js';
-import type { Host } from '../../core/host.js';
+import type { DiscoIdentity, Host } from '../../core/host.js';
+import type { JID } from '../../core/jid/jid.js';
 import { ACCOUNT_IDENTITY, infoQuery, itemsQuery, type DiscoItem } from './info.js';
 import { mayDiscoverAccount } from './contact-access.js';
 
@@ -36,7 +37,13 @@ export interface DiscoApi {
   hostInfo(node?: string): Element;
   /** Features every account's bare JID advertises (added by PEP, MAM…). */
   readonly accountFeatures: Set<string>;
+  /** Identities every account's bare JID advertises besides account/registered (PEP's pubsub/pep). */
+  readonly accountIdentities: DiscoIdentity[];
+  /** Adds items to an account's disco#items (PEP nodes), given the account and who asks. */
+  addAccountItems(provider: AccountItemsProvider): void;
 }
+
+export type AccountItemsProvider = (user: string, requester: JID) => Promise<DiscoItem[]>;
 
 declare module '../../core/module/define-module.js' {
   interface ModuleExports {
@@ -44,8 +51,12 @@ declare module '../../core/module/define-module.js' {
   }
 }
 
-function createApi(host: Host): DiscoApi {
+/** The API plus the account item providers, which only this module reads. */
+type DiscoState = DiscoApi & { accountItemProviders: AccountItemsProvider[] };
+
+function createApi(host: Host): DiscoState {
   const items = new Map<string, DiscoItem>();
+  const accountItemProviders: AccountItemsProvider[] = [];
   const extensions: (() => Element)[] = [];
   const infoNodes: ((node: string) => boolean)[] = [];
   return {
@@ -59,6 +70,9 @@ function createApi(host: Host): DiscoApi {
       return infoQuery({ identities: host.identities, features: host.features, extensions: extensions.map((f) => f()) }, node);
     },
     accountFeatures: new Set([NS.discoInfo, NS.discoItems]),
+    accountIdentities: [],
+    addAccountItems: (provider) => void accountItemProviders.push(provider),
+    accountItemProviders,
   };
 }
 
@@ -70,18 +84,21 @@ async function checkAccountAccess({ host, to, from }: StanzaEvent): Promise<void
   if (!(await mayDiscoverAccount(host, user, from))) throw new StanzaError('service-unavailable');
 }
 
-async function accountInfo(event: StanzaEvent, api: DiscoApi): Promise<true> {
+async function accountInfo(event: StanzaEvent, api: DiscoState): Promise<true> {
   await checkAccountAccess(event);
   const node = iqPayload(event.stanza).attrs.node;
   if (node !== undefined) throw new StanzaError('item-not-found');
-  return answerIq(event, infoQuery({ identities: [ACCOUNT_IDENTITY], features: api.accountFeatures }));
+  const identities = [ACCOUNT_IDENTITY, ...api.accountIdentities];
+  return answerIq(event, infoQuery({ identities, features: api.accountFeatures }));
 }
 
-async function accountItems(event: StanzaEvent): Promise<true> {
+async function accountItems(event: StanzaEvent, api: DiscoState): Promise<true> {
   await checkAccountAccess(event);
   const node = iqPayload(event.stanza).attrs.node;
   if (node !== undefined) throw new StanzaError('item-not-found');
-  return answerIq(event, itemsQuery([]));
+  const items: DiscoItem[] = [];
+  for (const provider of api.accountItemProviders) items.push(...(await provider(event.to.local!, event.from)));
+  return answerIq(event, itemsQuery(items));
 }
 
 export default defineModule({
@@ -97,7 +114,7 @@ export default defineModule({
     },
     'iq-get/bare/http://jabber.org/protocol/disco#info:query': (event, mod) => accountInfo(event, mod.api),
     'iq-get/self/http://jabber.org/protocol/disco#info:query': (event, mod) => accountInfo(event, mod.api),
-    'iq-get/bare/http://jabber.org/protocol/disco#items:query': accountItems,
-    'iq-get/self/http://jabber.org/protocol/disco#items:query': accountItems,
+    'iq-get/bare/http://jabber.org/protocol/disco#items:query': (event, mod) => accountItems(event, mod.api),
+    'iq-get/self/http://jabber.org/protocol/disco#items:query': (event, mod) => accountItems(event, mod.api),
   },
 });
