@@ -4,6 +4,7 @@
  */
 
 import { describe, expect, it } from 'vitest';
+import { archiveRoomContract } from './archive-room-contract.js';
 import type { ArchiveStore, StorageDriver } from './stores.js';
 
 export const H = 'example.org';
@@ -280,6 +281,8 @@ export function archiveContract(getDriver: () => StorageDriver): void {
       expect((await d.archive(H, 'offline').query('alice')).total).toBe(10);
     });
   });
+
+  archiveRoomContract(getDriver);
 
   it('isolates hosts, stores and users', async () => {
     const d = getDriver();

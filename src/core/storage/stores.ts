@@ -38,6 +38,15 @@ export interface ArchiveItem {
   with: string;
   /** Serialised payload, usually a stanza's XML. */
   payload: string;
+  /** What kind of entry this is, e.g. a message type (`chat`, `groupchat`); absent when not given. */
+  type?: string;
+  /**
+   * An id another entity gave the item (a MUC room's stanza-id), unique per
+   * (user, with): appending an item whose (with, externalId) pair is already
+   * stored stores nothing and returns the stored item's id, so a message
+   * that arrives twice (several devices in one room) is archived once.
+   */
+  externalId?: string;
 }
 
 export interface ArchiveQuery {
@@ -69,11 +78,18 @@ export interface ArchivePage {
 
 /** A time-ordered per-user log (MAM, offline messages, MUC history). */
 export interface ArchiveStore {
+  /**
+   * Stores an item and returns its id; when an item with the same (with,
+   * externalId) is already stored, stores nothing and returns that item's id.
+   * A given id already used by the user fails with code `conflict`.
+   */
   append(user: string, item: Omit<ArchiveItem, 'id'> & { id?: string }): Promise<string>;
   query(user: string, query?: ArchiveQuery): Promise<ArchivePage>;
   /** Deletes matching items (all of the user's items without a query); returns how many. */
   delete(user: string, query?: Pick<ArchiveQuery, 'ids' | 'with' | 'start' | 'end'>): Promise<number>;
   deleteAll(user: string): Promise<void>;
+  /** Retention: deletes every user's items with `when` before this time (ms); returns how many. */
+  deleteOlderThan(when: number): Promise<number>;
 }
 
 export type StoreKind = 'keyval' | 'map' | 'archive';

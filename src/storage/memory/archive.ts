@@ -19,8 +19,12 @@ interface Entry {
 export class UserLog {
   entries: Entry[] = [];
   byId = new Map<string, Entry>();
+  /** Entries that carry an externalId, by `with` + externalId. */
+  byExternal = new Map<string, Entry>();
   nextSeq = 1;
 }
+
+const externalKey = (withJid: string, externalId: string): string => `${withJid}\n${externalId}`;
 
 export function createMemoryArchive(logs: Buckets<UserLog>, host: string, store: string): ArchiveStore {
   const users = logs.bucket(host, store);
@@ -45,16 +49,33 @@ export function createMemoryArchive(logs: Buckets<UserLog>, host: string, store:
     async deleteAll(user) {
       users.delete(user);
     },
+    async deleteOlderThan(when) {
+      let removed = 0;
+      for (const log of users.values()) removed += removeWhere(log, (e) => e.item.when < when);
+      return removed;
+    },
   };
 }
 
 function appendTo(log: UserLog, item: Omit<ArchiveItem, 'id'> & { id?: string }): string {
+  const key = item.externalId === undefined ? undefined : externalKey(item.with, item.externalId);
+  const duplicate = key === undefined ? undefined : log.byExternal.get(key);
+  if (duplicate) return duplicate.item.id;
   const id = item.id ?? newArchiveId();
   if (log.byId.has(id)) throw conflict(id);
-  const entry: Entry = { seq: log.nextSeq++, item: { id, when: item.when, with: item.with, payload: item.payload } };
+  const entry: Entry = { seq: log.nextSeq++, item: copyItem({ ...item, id }) };
   log.entries.push(entry);
   log.byId.set(id, entry);
+  if (key !== undefined) log.byExternal.set(key, entry);
   return id;
+}
+
+/** A stored or returned copy, without keys for absent optional fields. */
+function copyItem(item: ArchiveItem): ArchiveItem {
+  const copy: ArchiveItem = { id: item.id, when: item.when, with: item.with, payload: item.payload };
+  if (item.type !== undefined) copy.type = item.type;
+  if (item.externalId !== undefined) copy.externalId = item.externalId;
+  return copy;
 }
 
 function queryLog(log: UserLog, query: ArchiveQuery): ArchivePage {
@@ -66,17 +87,24 @@ function queryLog(log: UserLog, query: ArchiveQuery): ArchivePage {
   const limit = query.limit === undefined ? Infinity : Math.max(0, Math.floor(query.limit));
   const page = query.reverse ? window.slice(Math.max(0, window.length - limit)) : window.slice(0, limit);
   return {
-    items: page.map((e) => ({ ...e.item })),
+    items: page.map((e) => copyItem(e.item)),
     complete: page.length === window.length,
     total: matching.length,
   };
 }
 
 function deleteFrom(log: UserLog, filter: Filter): number {
-  const doomed = matcher(filter);
+  return removeWhere(log, matcher(filter));
+}
+
+function removeWhere(log: UserLog, doomed: (e: Entry) => boolean): number {
   const kept = log.entries.filter((e) => !doomed(e));
   const removed = log.entries.length - kept.length;
-  for (const e of log.entries) if (doomed(e)) log.byId.delete(e.item.id);
+  for (const e of log.entries) {
+    if (!doomed(e)) continue;
+    log.byId.delete(e.item.id);
+    if (e.item.externalId !== undefined) log.byExternal.delete(externalKey(e.item.with, e.item.externalId));
+  }
   log.entries = kept;
   return removed;
 }

@@ -1,21 +1,31 @@
 /**
  * SQLite ArchiveStore. Order is rowid (insertion) order; RSM after/before ids
  * are resolved to rowids so paging stays correct even when the referenced
- * item does not match the current filters.
+ * item does not match the current filters. Generated ids are encrypted
+ * rowids (archive-ids.ts); given ids are stored. The indexes end in the rowid
+ * (migrations.ts), so "after id X" and "the last N with X" are index range
+ * scans without a sort. Appends are group-committed (group-commit.ts); an
+ * item whose (with, externalId) is already stored is not stored again.
  */
 
 import type Database from 'better-sqlite3';
-import { randomBytes } from 'node:crypto';
 import type { ArchiveItem, ArchivePage, ArchiveQuery, ArchiveStore } from '../../core/storage/stores.js';
+import type { ArchiveCounts, Owner } from './archive-counts.js';
+import type { DerivedIds } from './archive-ids.js';
+import type { GroupCommit } from './group-commit.js';
 import type { Prepare } from './statements.js';
 
 type Filter = Pick<ArchiveQuery, 'ids' | 'with' | 'start' | 'end'>;
+type NewItem = Omit<ArchiveItem, 'id'> & { id?: string };
 
 interface Row {
-  id: string;
+  rowid: number;
+  id: string | null;
   when_ms: number;
   with_jid: string;
   payload: string;
+  type: string | null;
+  external_id: string | null;
 }
 
 /** A WHERE clause and its positional parameters. */
@@ -24,70 +34,137 @@ interface Where {
   params: unknown[];
 }
 
-export function createSqliteArchive(db: Database.Database, prepare: Prepare, host: string, store: string): ArchiveStore {
-  const owner = (user: string): Where => ({ sql: 'host = ? AND store = ? AND user = ?', params: [host, store, user] });
+export interface ArchiveDeps {
+  db: Database.Database;
+  prepare: Prepare;
+  commits: GroupCommit;
+  ids: DerivedIds;
+  counts: ArchiveCounts;
+}
+
+/** What the helpers below need about one user's log. */
+interface Log extends Omit<ArchiveDeps, 'db' | 'commits'> {
+  who: Owner;
+  owner: Where;
+}
+
+export function createSqliteArchive(deps: ArchiveDeps, host: string, store: string): ArchiveStore {
+  const { db, prepare, commits, counts, ids } = deps;
+  const log = (user: string): Log => ({
+    prepare,
+    ids,
+    counts,
+    who: { host, store, user },
+    owner: { sql: 'host = ? AND store = ? AND user = ?', params: [host, store, user] },
+  });
+  const deleteWhere = (user: string, where: Where): number => {
+    const removed = prepare(`DELETE FROM archive WHERE ${where.sql}`).run(...where.params).changes;
+    counts.removed({ host, store, user }, removed);
+    return removed;
+  };
 
   // A read transaction gives total and page the same snapshot.
-  const runQuery = db.transaction((user: string, query: ArchiveQuery) => queryPage(prepare, owner(user), query));
+  const runQuery = db.transaction((user: string, query: ArchiveQuery) => queryPage(log(user), query));
 
   return {
     async append(user, item) {
-      const id = item.id ?? newArchiveId();
-      try {
-        prepare(
-          'INSERT INTO archive (id, host, store, user, when_ms, with_jid, payload) VALUES (?, ?, ?, ?, ?, ?, ?)',
-        ).run(id, host, store, user, item.when, item.with, item.payload);
-      } catch (err) {
-        if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw conflict(id);
-        throw err;
-      }
-      return id;
+      return commits.write(() => appendRow(log(user), item));
     },
     async query(user, query = {}) {
       return runQuery(user, query);
     },
     async delete(user, filter = {}) {
-      const where = withFilters(owner(user), filter);
-      return prepare(`DELETE FROM archive WHERE ${where.sql}`).run(...where.params).changes;
+      return deleteWhere(user, withFilters(log(user), filter));
     },
     async deleteAll(user) {
-      const where = owner(user);
-      prepare(`DELETE FROM archive WHERE ${where.sql}`).run(...where.params);
+      deleteWhere(user, log(user).owner);
+    },
+    async deleteOlderThan(when) {
+      let removed = 0;
+      for (const user of counts.users(host, store)) {
+        // One user per statement (a range of the time index), yielding in
+        // between so a large purge does not stall the server.
+        removed += deleteWhere(user, and(log(user).owner, 'when_ms < ?', when));
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      return removed;
     },
   };
 }
 
-function queryPage(prepare: Prepare, owner: Where, query: ArchiveQuery): ArchivePage {
-  const matching = withFilters(owner, query);
-  const window = withPosition(prepare, owner, matching, query);
-  const total = (prepare(`SELECT COUNT(*) AS n FROM archive WHERE ${matching.sql}`).get(...matching.params) as {
-    n: number;
-  }).n;
+/** Runs inside the batch transaction, synchronously: the duplicate check and the insert cannot interleave. */
+function appendRow(log: Log, item: NewItem): string {
+  const duplicate = externalDuplicate(log, item);
+  if (duplicate !== undefined) return duplicate;
+  // A given id spelled like one of ours could one day shadow a generated one.
+  if (item.id !== undefined && log.ids.decode(item.id) !== undefined) throw conflict(item.id);
+  try {
+    const { lastInsertRowid } = log
+      .prepare(
+        `INSERT INTO archive (id, host, store, user, when_ms, with_jid, payload, type, external_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(item.id ?? null, ...log.owner.params, item.when, item.with, item.payload, item.type ?? null, item.externalId ?? null);
+    log.counts.added(log.who);
+    return item.id ?? log.ids.encode(Number(lastInsertRowid));
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw err;
+    // Another process may have stored the same external id meanwhile.
+    const raced = externalDuplicate(log, item);
+    if (raced !== undefined) return raced;
+    throw conflict(item.id ?? '');
+  }
+}
+
+function externalDuplicate(log: Log, item: NewItem): string | undefined {
+  if (item.externalId === undefined) return undefined;
+  const row = log
+    .prepare(`SELECT rowid, id FROM archive WHERE ${log.owner.sql} AND with_jid = ? AND external_id = ?`)
+    .get(...log.owner.params, item.with, item.externalId) as Pick<Row, 'rowid' | 'id'> | undefined;
+  return row && (row.id ?? log.ids.encode(row.rowid));
+}
+
+function queryPage(log: Log, query: ArchiveQuery): ArchivePage {
+  const matching = withFilters(log, query);
+  const window = withPosition(log, matching, query);
+  const total = countMatching(log, matching, query);
   const limit = query.limit === undefined ? undefined : Math.max(0, Math.floor(query.limit));
   // Fetch one extra row to learn whether anything lies beyond the page.
-  const rows = prepare(
-    `SELECT id, when_ms, with_jid, payload FROM archive WHERE ${window.sql}
-     ORDER BY rowid ${query.reverse ? 'DESC' : 'ASC'} LIMIT ?`,
-  ).all(...window.params, limit === undefined ? -1 : limit + 1) as Row[];
+  const rows = log
+    .prepare(
+      `SELECT rowid, id, when_ms, with_jid, payload, type, external_id FROM archive WHERE ${window.sql}
+       ORDER BY rowid ${query.reverse ? 'DESC' : 'ASC'} LIMIT ?`,
+    )
+    .all(...window.params, limit === undefined ? -1 : limit + 1) as Row[];
   const complete = limit === undefined || rows.length <= limit;
   const page = complete ? rows : rows.slice(0, limit);
   if (query.reverse) page.reverse();
-  return { items: page.map(toItem), complete, total };
+  return { items: page.map((row) => toItem(log, row)), complete, total };
 }
 
-function withFilters(base: Where, filter: Filter): Where {
-  let where = base;
+/** Unfiltered totals come from the per-user counter; filtered ones walk an index range. */
+function countMatching(log: Log, matching: Where, filter: Filter): number {
+  const unfiltered = filter.with === undefined && filter.start === undefined && filter.end === undefined && filter.ids === undefined;
+  if (unfiltered) return log.counts.get(log.who);
+  return log.prepare(`SELECT COUNT(*) FROM archive WHERE ${matching.sql}`).pluck().get(...matching.params) as number;
+}
+
+function withFilters(log: Log, filter: Filter): Where {
+  let where = log.owner;
   if (filter.with !== undefined) where = and(where, 'with_jid = ?', filter.with);
   if (filter.start !== undefined) where = and(where, 'when_ms >= ?', filter.start);
   if (filter.end !== undefined) where = and(where, 'when_ms <= ?', filter.end);
-  // json_each keeps one statement text whatever the number of ids.
-  if (filter.ids !== undefined) where = and(where, 'id IN (SELECT value FROM json_each(?))', JSON.stringify(filter.ids));
+  if (filter.ids !== undefined) {
+    const rowids = filter.ids.flatMap((id) => rowidOf(log, id) ?? []);
+    // json_each keeps one statement text whatever the number of ids.
+    where = and(where, 'rowid IN (SELECT value FROM json_each(?))', JSON.stringify(rowids));
+  }
   return where;
 }
 
-function withPosition(prepare: Prepare, owner: Where, where: Where, query: ArchiveQuery): Where {
-  if (query.afterId !== undefined) where = and(where, 'rowid > ?', rowidOf(prepare, owner, query.afterId));
-  if (query.beforeId !== undefined) where = and(where, 'rowid < ?', rowidOf(prepare, owner, query.beforeId));
+function withPosition(log: Log, where: Where, query: ArchiveQuery): Where {
+  if (query.afterId !== undefined) where = and(where, 'rowid > ?', knownRowid(log, query.afterId));
+  if (query.beforeId !== undefined) where = and(where, 'rowid < ?', knownRowid(log, query.beforeId));
   return where;
 }
 
@@ -95,21 +172,27 @@ function and(where: Where, clause: string, param: unknown): Where {
   return { sql: `${where.sql} AND ${clause}`, params: [...where.params, param] };
 }
 
-function rowidOf(prepare: Prepare, owner: Where, id: string): number {
-  const row = prepare(`SELECT rowid FROM archive WHERE ${owner.sql} AND id = ?`).get(...owner.params, id) as
-    | { rowid: number }
-    | undefined;
-  if (!row) throw itemNotFound(id);
-  return row.rowid;
+/** The rowid of one of the user's items, by generated or given id. */
+function rowidOf({ prepare, ids, owner }: Log, id: string): number | undefined {
+  const derived = ids.decode(id);
+  const sql =
+    derived === undefined
+      ? `SELECT rowid FROM archive WHERE ${owner.sql} AND id = ?`
+      : `SELECT rowid FROM archive WHERE ${owner.sql} AND rowid = ? AND id IS NULL`;
+  return prepare(sql).pluck().get(...owner.params, derived ?? id) as number | undefined;
 }
 
-function toItem(row: Row): ArchiveItem {
-  return { id: row.id, when: row.when_ms, with: row.with_jid, payload: row.payload };
+function knownRowid(log: Log, id: string): number {
+  const rowid = rowidOf(log, id);
+  if (rowid === undefined) throw itemNotFound(id);
+  return rowid;
 }
 
-/** 12 url-safe characters, 72 random bits. */
-function newArchiveId(): string {
-  return randomBytes(9).toString('base64url');
+function toItem(log: Log, row: Row): ArchiveItem {
+  const item: ArchiveItem = { id: row.id ?? log.ids.encode(row.rowid), when: row.when_ms, with: row.with_jid, payload: row.payload };
+  if (row.type !== null) item.type = row.type;
+  if (row.external_id !== null) item.externalId = row.external_id;
+  return item;
 }
 
 function itemNotFound(id: string): Error {

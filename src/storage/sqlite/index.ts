@@ -2,6 +2,8 @@
  * SQLite storage driver (better-sqlite3): one database file holds every
  * host's keyval, map and archive stores. better-sqlite3 is synchronous; the
  * async interface is kept so network databases can implement it too.
+ * Archive appends are group-committed once per event-loop turn
+ * (group-commit.ts).
  */
 
 import Database from 'better-sqlite3';
@@ -9,6 +11,9 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Json, StorageDriver } from '../../core/storage/stores.js';
 import { createSqliteArchive } from './archive.js';
+import { ArchiveCounts } from './archive-counts.js';
+import { DerivedIds } from './archive-ids.js';
+import { GroupCommit } from './group-commit.js';
 import { createSqliteKeyVal } from './keyval.js';
 import { createSqliteMap } from './map.js';
 import { migrate } from './migrations.js';
@@ -20,9 +25,23 @@ const BUSY_TIMEOUT_MS = 5000;
 export function createSqliteDriver(path: string): StorageDriver {
   const db = open(path);
   const prepare = createStatementCache(db);
+  const counts = new ArchiveCounts(prepare);
+  const archiveDeps = {
+    db,
+    prepare,
+    counts,
+    // One writer per database: archive appends of every host and store share its transactions.
+    commits: new GroupCommit(db, {
+      beforeCommit: () => counts.sync(),
+      onAbort: () => counts.discard(),
+      onError: (err) => process.emitWarning(`archive appends lost: ${(err as Error).message}`, 'PerchStorageWarning'),
+    }),
+    ids: new DerivedIds(db.prepare('SELECT key FROM archive_key').pluck().get() as Buffer),
+  };
+  const { commits } = archiveDeps;
 
   const deleteUser = db.transaction((host: string, user: string) => {
-    for (const table of ['keyval', 'map', 'archive']) {
+    for (const table of ['keyval', 'map', 'archive', 'archive_count']) {
       prepare(`DELETE FROM ${table} WHERE host = ? AND user = ?`).run(host, user);
     }
   });
@@ -30,12 +49,15 @@ export function createSqliteDriver(path: string): StorageDriver {
   return {
     keyval: <T = Json>(host: string, store: string) => createSqliteKeyVal<T>(prepare, host, store),
     map: <T = Json>(host: string, store: string) => createSqliteMap<T>(prepare, host, store),
-    archive: (host, store) => createSqliteArchive(db, prepare, host, store),
+    archive: (host, store) => createSqliteArchive(archiveDeps, host, store),
     async deleteUser(host, user) {
+      counts.sync();
       deleteUser(host, user);
     },
     async close() {
-      if (db.open) db.close();
+      if (!db.open) return;
+      commits.flush();
+      db.close();
     },
   };
 }

@@ -48,6 +48,64 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX archive_by_with ON archive (host, store, user, with_jid, when_ms);
     `,
   },
+  {
+    description: 'archive: item type, external id, ids derived from rowids, rowid-ordered indexes, per-user counts',
+    sql: `
+      -- Rebuilt because id becomes nullable: NULL means the id is the
+      -- encrypted rowid (archive-ids.ts), so generated ids need no index.
+      -- Ids stored so far stay as they are, and so do positions.
+      ALTER TABLE archive RENAME TO archive_v1;
+      CREATE TABLE archive (
+        rowid       INTEGER PRIMARY KEY AUTOINCREMENT,
+        id          TEXT, -- given ids only
+        host        TEXT NOT NULL,
+        store       TEXT NOT NULL,
+        user        TEXT NOT NULL,
+        when_ms     INTEGER NOT NULL,
+        with_jid    TEXT NOT NULL,
+        payload     TEXT NOT NULL,
+        type        TEXT,
+        external_id TEXT
+      );
+      INSERT INTO archive (rowid, id, host, store, user, when_ms, with_jid, payload)
+        SELECT rowid, id, host, store, user, when_ms, with_jid, payload FROM archive_v1;
+      -- Rowids of deleted items are never reused: carry the counter over.
+      DELETE FROM sqlite_sequence WHERE name = 'archive';
+      INSERT INTO sqlite_sequence (name, seq) SELECT 'archive', seq FROM sqlite_sequence WHERE name = 'archive_v1';
+      DROP TABLE archive_v1;
+
+      CREATE TABLE archive_key (
+        one INTEGER PRIMARY KEY CHECK (one = 1),
+        key BLOB NOT NULL
+      );
+      INSERT INTO archive_key (one, key) VALUES (1, randomblob(16));
+
+      -- An index ends with the rowid, so the owner and with indexes keep
+      -- each user's log and each conversation in archive order: "everything
+      -- after id X" and "the last N with X" are range scans with no sort.
+      CREATE INDEX archive_by_owner ON archive (host, store, user);
+      CREATE INDEX archive_by_with ON archive (host, store, user, with_jid);
+      CREATE INDEX archive_by_time ON archive (host, store, user, when_ms);
+      CREATE UNIQUE INDEX archive_by_id ON archive (host, store, user, id) WHERE id IS NOT NULL;
+      -- A room's own stanza-id: the same room message archived twice is one item.
+      CREATE UNIQUE INDEX archive_by_external ON archive (host, store, user, with_jid, external_id)
+        WHERE external_id IS NOT NULL;
+
+      -- Items per user (archive-counts.ts keeps it, one write per batch):
+      -- an unfiltered query's total, the RSM count of a client syncing
+      -- "everything after id X", is then one lookup instead of a walk over
+      -- the user's whole archive.
+      CREATE TABLE archive_count (
+        host  TEXT NOT NULL,
+        store TEXT NOT NULL,
+        user  TEXT NOT NULL,
+        n     INTEGER NOT NULL,
+        PRIMARY KEY (host, store, user)
+      ) WITHOUT ROWID;
+      INSERT INTO archive_count (host, store, user, n)
+        SELECT host, store, user, COUNT(*) FROM archive GROUP BY host, store, user;
+    `,
+  },
 ];
 
 /** Brings the database up to the newest schema; refuses newer schemas. */
