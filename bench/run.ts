@@ -1,12 +1,13 @@
 /**
- * `npm run bench`: runs the load scenarios (logins, messages, memory) against
- * Perch and, when installed and not `--perch-only`, Prosody, one server at a
- * time with the same generator and workload, each scenario on a freshly
- * started server; then prints a Markdown report. With `--target` it measures
- * an already running server instead. Bounded in count and time; child
- * processes and temp dirs are removed on exit, error or Ctrl-C.
+ * `npm run bench`: runs the load scenarios (logins, messages, memory,
+ * hibernation) against Perch and, when installed and not `--perch-only`,
+ * Prosody, one server at a time with the same generator and workload, each
+ * scenario on a freshly started server; then prints a Markdown report. With
+ * `--target` it measures an already running server instead. Bounded in count
+ * and time; child processes and temp dirs are removed on exit, error or Ctrl-C.
+ * The archive scenario measures Perch's storage in this process, no server.
  *
- *   npm run bench [-- --scenario logins|messages|memory] [--perch-only]
+ *   npm run bench [-- --scenario logins|messages|memory|hibernation|archive] [--perch-only] [--archive-size 1000000]
  *   npm run bench -- --target 127.0.0.1:5222 --domain example.org --accounts bench,secret [--accounts-count 1000] [--pid 1234]
  */
 import { loadavg } from 'node:os';
@@ -14,18 +15,29 @@ import { parseArgs } from 'node:util';
 import { logins } from './scenarios/logins.js';
 import { messages } from './scenarios/messages.js';
 import { memory } from './scenarios/memory.js';
-import type { Metric, Scenario } from './scenarios/scenario.js';
-import { preparePerch } from './servers/perch.js';
+import { hibernation } from './scenarios/hibernation.js';
+import { archiveScenario } from './scenarios/archive.js';
+import type { LocalScenario, Metric, Scenario } from './scenarios/scenario.js';
+import { perchVersion, preparePerch } from './servers/perch.js';
 import { PROSODY_BIN, prepareProsody, prosodyInstalled } from './servers/prosody.js';
 import type { AccountSet, RunningTarget, ServerUnderTest } from './servers/common.js';
 import { commandLine, machineLines, resultsTable, type ScenarioResults } from './report.js';
 
-const SCENARIOS: Scenario[] = [logins, messages, memory];
+type AnyScenario = Scenario | LocalScenario;
+const scenarioList = (opts: ReturnType<typeof options>): AnyScenario[] => [
+  logins,
+  messages,
+  memory,
+  hibernation,
+  archiveScenario(Number(opts['archive-size'])),
+];
+const isLocal = (s: AnyScenario): s is LocalScenario => 'local' in s;
 /** Whole-run bound: a wedged server must not hang the benchmark. */
 const OVERALL_LIMIT_MS = 20 * 60_000;
 
 const HELP = `usage: npm run bench -- [options]
-  --scenario <name>        only run logins, messages or memory
+  --scenario <name>        only run logins, messages, memory, hibernation or archive
+  --archive-size <N>       messages in the archive the archive scenario queries (default 1000000)
   --perch-only             do not run Prosody even if installed
   --target <host:port>     measure an already running server (plaintext c2s)
   --domain <domain>        its XMPP domain (default localhost)
@@ -33,7 +45,7 @@ const HELP = `usage: npm run bench -- [options]
   --accounts-count <N>     how many such accounts exist (default 1000)
   --pid <pid>              its process id, for CPU and memory figures
 For memory figures of an external server, start it fresh and use --scenario memory:
-earlier scenarios grow its heap and hide the cost of sessions.`;
+earlier scenarios grow its heap and hide the cost of sessions (likewise --scenario hibernation).`;
 
 function progress(server: string, scenario: string) {
   return (line: string) => process.stderr.write(`bench: ${server} ${scenario}: ${line}\n`);
@@ -49,16 +61,17 @@ function options() {
       accounts: { type: 'string', default: 'bench,bench-pass' },
       'accounts-count': { type: 'string', default: '1000' },
       pid: { type: 'string' },
+      'archive-size': { type: 'string', default: '1000000' },
       help: { type: 'boolean', default: false },
     },
   });
   return values;
 }
 
-function pickScenarios(name: string | undefined): Scenario[] {
-  if (name === undefined) return SCENARIOS;
-  const found = SCENARIOS.find((s) => s.name === name);
-  if (!found) throw new Error(`unknown scenario ${name} (expected ${SCENARIOS.map((s) => s.name).join(', ')})`);
+function pickScenarios(name: string | undefined, all: AnyScenario[]): AnyScenario[] {
+  if (name === undefined) return all;
+  const found = all.find((s) => s.name === name);
+  if (!found) throw new Error(`unknown scenario ${name} (expected ${all.map((s) => s.name).join(', ')})`);
   return [found];
 }
 
@@ -91,7 +104,11 @@ async function prepareServers(opts: ReturnType<typeof options>, accountsNeeded: 
   return servers;
 }
 
-async function runScenario(scenario: Scenario, servers: ServerUnderTest[]): Promise<ScenarioResults> {
+async function runScenario(scenario: AnyScenario, servers: ServerUnderTest[]): Promise<ScenarioResults> {
+  if (isLocal(scenario)) {
+    const metrics = await scenario.run(progress('Perch', scenario.name));
+    return { scenario: scenario.name, byServer: new Map([['Perch', metrics]]) };
+  }
   const byServer = new Map<string, Metric[]>();
   for (const server of servers) {
     const running = await server.start();
@@ -108,13 +125,14 @@ async function runScenario(scenario: Scenario, servers: ServerUnderTest[]): Prom
 async function main(): Promise<void> {
   const opts = options();
   if (opts.help) return void process.stdout.write(`${HELP}\n`);
-  const scenarios = pickScenarios(opts.scenario);
+  const scenarios = pickScenarios(opts.scenario, scenarioList(opts));
   setTimeout(() => {
     process.stderr.write(`bench: gave up after ${OVERALL_LIMIT_MS / 60_000} minutes\n`);
     process.exit(2);
   }, OVERALL_LIMIT_MS).unref();
   const loadAtStart = loadavg()[0]!;
-  const servers = await prepareServers(opts, Math.max(...scenarios.map((s) => s.accountsNeeded)));
+  const remote = scenarios.filter((s): s is Scenario => !isLocal(s));
+  const servers = remote.length === 0 ? [] : await prepareServers(opts, Math.max(...remote.map((s) => s.accountsNeeded)));
   const results: ScenarioResults[] = [];
   try {
     for (const scenario of scenarios) results.push(await runScenario(scenario, servers));
@@ -124,11 +142,16 @@ async function main(): Promise<void> {
   const lines = [
     `Command: \`${commandLine(process.argv.slice(2))}\` (${new Date().toISOString().slice(0, 10)})`,
     '',
-    ...machineLines(servers, PROSODY_BIN, loadAtStart),
+    ...machineLines(servers.length > 0 ? servers : [{ name: 'Perch', version: await perchVersion() }], PROSODY_BIN, loadAtStart),
     '',
-    ...resultsTable(results, servers.map((s) => s.name)),
+    ...resultsTable(results, columnsOf(servers, results)),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** The servers compared, plus Perch when only local scenarios (or an external target) ran. */
+function columnsOf(servers: ServerUnderTest[], results: ScenarioResults[]): string[] {
+  return [...new Set([...servers.map((s) => s.name), ...results.flatMap((r) => [...r.byServer.keys()])])];
 }
 
 main().then(

@@ -16,7 +16,7 @@ const WARM_UP_SESSIONS = 50;
 const CONCURRENCY = 50;
 
 /** Waits 3 s, then until RSS moves less than 1% over 2 s (at most 20 s). */
-async function settledRss(pid: number): Promise<number> {
+export async function settledRss(pid: number): Promise<number> {
   await sleep(3000);
   const recent: number[] = [];
   const deadline = Date.now() + 20_000;

@@ -32,6 +32,17 @@ export interface Scenario {
   run(target: BenchTarget, progress: (line: string) => void): Promise<Metric[]>;
 }
 
+/**
+ * A scenario that measures Perch's own code in this process rather than a
+ * running server (the archive storage, say): it runs once, in the Perch
+ * column, whichever servers are compared.
+ */
+export interface LocalScenario {
+  name: string;
+  local: true;
+  run(progress: (line: string) => void): Promise<Metric[]>;
+}
+
 /** Login options for account number `index` of the target. */
 export function accountLogin(target: BenchTarget, index: number, extra: Partial<RawClientOptions> = {}): RawClientOptions {
   if (index >= target.accounts.count) throw new Error(`scenario needs more than ${target.accounts.count} accounts`);

@@ -38,7 +38,7 @@ export const PROSODY_BIN = '/usr/bin/prosody';
 /** Perch's DEFAULT_ITERATIONS, so both servers ask clients for the same work. */
 const ITERATIONS = 4096;
 /** Comparable to Perch's defaults; presence, message, iq and offline are autoloaded. */
-const MODULES = ['roster', 'saslauth', 'tls', 'disco', 'ping', 'offline', 'vcard', 'private', 'blocklist', 'version', 'time'];
+const MODULES = ['roster', 'saslauth', 'tls', 'disco', 'ping', 'offline', 'vcard', 'private', 'blocklist', 'version', 'time', 'smacks'];
 
 const pbkdf2Async = promisify(pbkdf2);
 

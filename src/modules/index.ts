@@ -21,6 +21,9 @@ import vcard from './vcard/index.js';
 import privateStorage from './private/index.js';
 import blocking from './blocking/index.js';
 import register from './register/index.js';
+import mam from './mam/index.js';
+import streamManagement from './stream-management/index.js';
+import csi from './csi/index.js';
 import carbons from './carbons/index.js';
 import pep from './pep/index.js';
 import bookmarks from './bookmarks/index.js';
@@ -46,6 +49,9 @@ export const registry: Record<string, AnyModule> = {
   private: privateStorage,
   blocking,
   register,
+  mam,
+  'stream-management': streamManagement,
+  csi,
   carbons,
   pep,
   bookmarks,

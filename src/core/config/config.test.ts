@@ -40,9 +40,11 @@ describe('parseConfig defaults', () => {
         idle_timeout: 600,
       },
       storage: { driver: 'sqlite', path: path.join(BASE, 'data', 'perch.sqlite') },
+      archive: { retention_days: 0 },
       log: { level: 'info' },
       modules: [],
       server: { name: 'Perch' },
+      stream_management: { hibernation_timeout: 300, max_queue: 500 },
     });
   });
 
@@ -80,6 +82,7 @@ describe('parseConfig validation messages', () => {
     ['idle', { limits: { idle_timeout: 'long' } }, 'limits.idle_timeout: expected a positive number of seconds'],
     ['storage.driver', { storage: { driver: 'postgres' } }, 'storage.driver: expected sqlite or memory'],
     ['storage.path', { storage: { path: '' } }, 'storage.path: expected a non-empty string'],
+    ['archive.retention_days', { archive: { retention_days: -1 } }, 'archive.retention_days: expected a non-negative integer'],
     ['log.level', { log: { level: 'loud' } }, 'log.level: expected one of fatal, error, warn, info, debug, trace, silent'],
     ['modules', { modules: 'muc' }, 'modules: expected a list of module names'],
     ['modules[0]', { modules: [1] }, 'modules[0]: expected a module name'],

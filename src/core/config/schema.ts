@@ -45,10 +45,20 @@ export interface PerchConfig {
     /** Absolute; defaults to `<data_dir>/perch.sqlite`. */
     path: string;
   };
+  archive: {
+    /** Days archived messages are kept (XEP-0313); 0 keeps them forever. */
+    retention_days: number;
+  };
   log: { level: LogLevel };
   /** Extra modules to load on top of the defaults. */
   modules: string[];
   server: { name: string };
+  stream_management: {
+    /** Seconds a resumable session waits for its client after the connection dies (XEP-0198). */
+    hibernation_timeout: number;
+    /** Unacknowledged stanzas kept per session; beyond, a hibernating session ends. */
+    max_queue: number;
+  };
 }
 
 const PORT_MESSAGE = 'expected a port number (1-65535) or false';
@@ -121,11 +131,16 @@ export const configSchema = z.strictObject(
       driver: z.enum(['sqlite', 'memory'], { error: 'expected sqlite or memory' }).default('sqlite'),
       path: optionalText(),
     }),
+    archive: section({ retention_days: nonNegativeInt(0) }),
     log: section({
       level: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }).default('info'),
     }),
     modules: z.array(z.string({ error: 'expected a module name' }).min(1), { error: 'expected a list of module names' }).default([]),
     server: section({ name: text('Perch') }),
+    stream_management: section({
+      hibernation_timeout: seconds(300),
+      max_queue: positiveInt(500),
+    }),
   },
   { error: 'expected a mapping' },
 );

@@ -77,6 +77,13 @@ export interface EventMap extends RoutingEvents {
   /** A bound session has ended (after it stops being routable). */
   'resource-unbind': UnbindEvent;
   /**
+   * A bound session's connection died without a closing `</stream:stream>`
+   * (socket gone, idle timeout). A handler returning true keeps the session
+   * bound and available, `detached`, and becomes responsible for closing it
+   * or resuming it (`session.adoptConnection`); unhandled, it ends now.
+   */
+  'session-connection-lost': SessionEvent;
+  /**
    * A session sent its initial available presence (RFC 6121 §4.2); fired by
    * the presence module once per session. Offline delivery hooks it.
    */

@@ -37,3 +37,24 @@ export interface Connection {
   pause(): void;
   resume(): void;
 }
+
+/** Stands in for a dead connection while a session is detached: writes go nowhere. */
+export function lostConnection(was: Connection): Connection {
+  const nothing = () => {};
+  return {
+    framing: was.framing,
+    secure: was.secure,
+    remoteAddress: was.remoteAddress,
+    canStartTls: false,
+    channelBindingTypes: () => [],
+    channelBinding: () => undefined,
+    onData: nothing,
+    onClose: nothing,
+    openStream: nothing,
+    writeElement: nothing,
+    closeWithError: nothing,
+    close: nothing,
+    pause: nothing,
+    resume: nothing,
+  };
+}

@@ -5,8 +5,14 @@
  * negotiation step does (STARTTLS, SASL, bind) lives in modules that hook
  * `stream-features`, `nonza/…` and `unbound-iq/…`.
  *
- * References: RFC 6120 §4 (streams), §4.9 (stream errors), §11.1 (restricted
- * XML); RFC 7395 §3 (WebSocket framing).
+ * A bound session normally ends with its connection. When the connection is
+ * lost without a closing `</stream:stream>`, a module may keep the session
+ * (`session-connection-lost`): it stays bound, "detached", until the module
+ * either closes it or moves a new connection into it (`adoptConnection`).
+ * That is how stream resumption works, without the core knowing XEP-0198.
+ *
+ * References: RFC 6120 §4 (streams), §4.4 (closing), §4.9 (stream errors),
+ * §11.1 (restricted XML); RFC 7395 §3 (WebSocket framing).
  */
 import { randomBytes } from 'node:crypto';
 import { Element, x } from '../xml/element.js';
@@ -16,7 +22,7 @@ import { StreamError } from '../errors/stream-error.js';
 import type { JID } from '../jid/jid.js';
 import type { Host } from '../host.js';
 import type { Server } from '../server.js';
-import type { Connection } from './connection.js';
+import { lostConnection, type Connection } from './connection.js';
 import { RateLimiter } from './rate-limiter.js';
 
 /**
@@ -49,7 +55,17 @@ export class Session {
   /** Requested the roster (RFC 6121 §2.1.1: an "interested resource"). */
   interested = false;
   streamId = '';
-  private parser!: StreamParser;
+  /** No connection, yet kept bound by a module (see `session-connection-lost`). */
+  detached = false;
+  /** Stanzas from the client handled since binding (what XEP-0198 acks count). */
+  handledStanzas = 0;
+  /** Undefined while detached: a hibernating session keeps no parser. */
+  private parser?: StreamParser;
+  /** The client sent `</stream:stream>`: a later socket close is not a loss. */
+  private streamEnded = false;
+  /** The session that adopted this one's connection; itself otherwise. */
+  private receiver: Session = this;
+  private currentConnection: Connection;
   /** Output filters, outermost first; empty for most sessions (the fast path). */
   private filters: { filter: OutputFilter; order: number }[] = [];
   private inbound: Promise<void> = Promise.resolve();
@@ -61,21 +77,31 @@ export class Session {
 
   constructor(
     readonly server: Server,
-    readonly connection: Connection,
+    connection: Connection,
   ) {
+    this.currentConnection = connection;
     const limits = server.config.limits;
     if (limits.rate_bytes_per_second > 0) {
       this.rate = new RateLimiter(limits.rate_bytes_per_second, limits.rate_burst_bytes);
     }
     this.resetParser();
-    connection.onData((chunk) => this.onData(chunk));
-    connection.onClose(() => this.onConnectionClosed());
+    // Through `receiver`, so that after an adoption the adopter gets them.
+    connection.onData((chunk) => {
+      // Late bytes on a connection its session already replaced are dropped.
+      if (this.receiver.currentConnection === connection) this.receiver.onData(chunk);
+    });
+    connection.onClose(() => this.receiver.onConnectionClosed(connection));
     this.handshakeTimer = setTimeout(
       () => this.close(new StreamError('connection-timeout', 'stream negotiation took too long')),
       limits.handshake_timeout * 1000,
     );
     this.touch();
     server.track(this);
+  }
+
+  /** The transport this session reads from and writes to now. */
+  get connection(): Connection {
+    return this.currentConnection;
   }
 
   get secure(): boolean {
@@ -106,6 +132,15 @@ export class Session {
     };
   }
 
+  /**
+   * Sends `el` through the filters after `filter` only (a filter releasing
+   * what it held, or writing its own elements, without passing itself).
+   */
+  sendBelow(filter: OutputFilter, el: Element): void {
+    if (this.closed) return;
+    this.runFilters(this.filters.findIndex((e) => e.filter === filter) + 1, el);
+  }
+
   private runFilters(index: number, el: Element): void {
     if (this.closed) return;
     const entry = this.filters[index];
@@ -125,6 +160,28 @@ export class Session {
       this.connection.close();
     }
     this.unbind(error);
+  }
+
+  /**
+   * Takes over `from`'s connection (a new, authenticated but unbound
+   * stream) for this bound session: stream resumption. This session's own
+   * connection, if still open, is closed first with `replacedBy` (the client
+   * reconnected before we noticed the old socket died). `from` is discarded
+   * without unbinding (it never bound); what it parsed reaches this session.
+   */
+  adoptConnection(from: Session, replacedBy: StreamError): void {
+    if (!this.detached) this.currentConnection.closeWithError(replacedBy);
+    this.currentConnection = from.currentConnection;
+    this.parser = from.parser;
+    this.streamId = from.streamId;
+    this.streamEnded = false;
+    this.detached = false;
+    from.receiver = this;
+    from.closed = true;
+    from.clearTimers();
+    this.server.untrack(from);
+    this.server.track(this);
+    this.touch();
   }
 
   /** Called after TLS or SASL: the client opens a fresh stream (RFC 6120 §4.3.3). */
@@ -149,11 +206,11 @@ export class Session {
   private resetParser(): void {
     this.parser = new StreamParser(
       {
-        onStreamStart: (name, attrs) => this.onStreamStart(name, attrs),
+        onStreamStart: (name, attrs) => this.receiver.onStreamStart(name, attrs),
         onStanza: (el) => this.enqueue(el),
-        onStreamEnd: () => this.close(),
+        onStreamEnd: () => this.receiver.onStreamEnd(),
         onError: (condition, text) =>
-          this.close(new StreamError(condition === 'bad-format' ? 'bad-format' : condition, text)),
+          this.receiver.close(new StreamError(condition === 'bad-format' ? 'bad-format' : condition, text)),
       },
       { maxStanzaSize: this.server.config.limits.max_stanza_size, framing: this.connection.framing },
     );
@@ -166,7 +223,7 @@ export class Session {
       return;
     }
     this.touch();
-    this.parser.write(chunk);
+    this.parser?.write(chunk);
   }
 
   private touch(): void {
@@ -183,7 +240,12 @@ export class Session {
    * dropped: quiet phones are normal, dead TCP connections are not.
    */
   private onIdle(): void {
-    if (!this.bound || this.idlePinged) return this.close(new StreamError('connection-timeout', 'idle'));
+    if (!this.bound) return this.close(new StreamError('connection-timeout', 'idle'));
+    if (this.idlePinged) {
+      // Silence after a ping: the connection is dead, not the session.
+      this.currentConnection.closeWithError(new StreamError('connection-timeout', 'idle'));
+      return this.onConnectionLost();
+    }
     this.idlePinged = true;
     this.send(x('iq', { type: 'get', id: `idle-${this.id}`, from: this.host!.name, to: this.jid!.toString() }, x('ping', { xmlns: NS.ping })));
     this.idleTimer?.refresh();
@@ -244,6 +306,8 @@ export class Session {
   }
 
   private async handleElement(el: Element): Promise<void> {
+    // Read on a connection another session adopted: in order, to that one.
+    if (this.receiver !== this) return this.receiver.enqueue(el);
     if (this.closed) return;
     if (this.connection.framing === 'fragments' && el.attrs.xmlns === NS.framing) return this.handleFraming(el);
     if (STANZA_NAMES.has(el.name) && (el.attrs.xmlns === undefined || el.attrs.xmlns === NS.client)) {
@@ -254,7 +318,10 @@ export class Session {
   }
 
   private async handleStanza(el: Element): Promise<void> {
-    if (this.bound) return this.server.router.fromClient(this, el);
+    if (this.bound) {
+      this.handledStanzas++;
+      return this.server.router.fromClient(this, el);
+    }
     // Before binding only IQs a module takes are allowed: in-band
     // registration before authentication, resource binding after it.
     const stage = this.authenticated ? 'unbound-iq' : 'unauthenticated-iq';
@@ -276,13 +343,56 @@ export class Session {
     void this.sendFeatures();
   }
 
-  private onConnectionClosed(): void {
-    if (!this.closed) {
-      this.closed = true;
-      this.clearTimers();
-      this.unbind();
-    }
+  /**
+   * `</stream:stream>`: what the client sent before it (its last ack, say)
+   * is handled first, then the stream closes (RFC 6120 §4.4).
+   */
+  private onStreamEnd(): void {
+    this.streamEnded = true;
+    this.inbound = this.inbound.then(() => this.close());
+  }
+
+  private onConnectionClosed(connection: Connection): void {
+    // A connection this session gave up (closed on adoption of a new one).
+    if (connection !== this.currentConnection) return;
     this.server.untrack(this);
+    // A graceful end is finishing in the inbound queue (onStreamEnd).
+    if (this.closed || this.detached || this.streamEnded) return;
+    this.onConnectionLost();
+  }
+
+  /**
+   * The connection died under a live session. A bound session may be kept
+   * by a module (stream management); otherwise it ends now.
+   */
+  private onConnectionLost(): void {
+    this.server.untrack(this);
+    const bus = this.bound ? this.host?.bus : undefined;
+    if (!bus?.has('session-connection-lost')) return this.end();
+    this.detached = true;
+    this.clearTimers();
+    // What a hibernating session does not need is let go: it costs a few
+    // KiB instead of a live one's dozen.
+    this.parser = undefined;
+    this.currentConnection = lostConnection(this.currentConnection);
+    bus.fire('session-connection-lost', { session: this }).then(
+      (kept) => {
+        if (!kept) this.end();
+      },
+      (err) => {
+        this.log.error({ err, session: this.id }, 'session-connection-lost handler failed');
+        this.end();
+      },
+    );
+  }
+
+  /** Ends the session without writing anything (its connection is gone). */
+  private end(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.detached = false;
+    this.clearTimers();
+    this.unbind();
   }
 
   private unbind(error?: StreamError): void {
@@ -292,5 +402,8 @@ export class Session {
   private clearTimers(): void {
     if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
     if (this.idleTimer) clearTimeout(this.idleTimer);
+    // A resumed session re-arms from scratch (touch).
+    this.handshakeTimer = undefined;
+    this.idleTimer = undefined;
   }
 }

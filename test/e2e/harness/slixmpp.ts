@@ -22,7 +22,11 @@ export type Step =
   | { wait: { name?: string; contains?: string | string[]; event?: string; timeout?: number } }
   | { presence: { to?: string; type?: string; status?: string; priority?: number } }
   | { sleep: number }
-  | { mark: string };
+  | { mark: string }
+  /** Drop the connection without closing the stream (needs `streamManagement`). */
+  | { cut: true }
+  /** Connect again; slixmpp resumes the stream (then wait for `{ event: 'resumed' }`). */
+  | { reconnect: true };
 
 export interface DriverOptions {
   username: string;
@@ -34,6 +38,8 @@ export interface DriverOptions {
   scenario?: Step[];
   /** Seconds for the whole run, login included. */
   timeout?: number;
+  /** Load slixmpp's XEP-0198 plugin (resumable stream management). */
+  streamManagement?: boolean;
 }
 
 export interface DriverEvent {
@@ -167,6 +173,7 @@ function driverArgs(server: TestServer, options: DriverOptions): string[] {
   if (transport === 'plain') args.push('--plaintext');
   if (options.mechanism) args.push('--mechanism', options.mechanism);
   if (options.timeout) args.push('--timeout', String(options.timeout));
+  if (options.streamManagement) args.push('--stream-management');
   return args;
 }
 

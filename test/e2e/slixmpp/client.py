@@ -14,13 +14,19 @@ third-party client received. Scenario steps (a JSON list):
   {"presence": {"to": ..., "type": ..., "status": ..., "priority": ...}}
   {"sleep": 0.2}
   {"mark": "ready"}                   prints {"event": "mark", "name": "ready"}
+  {"cut": true}                       drops the connection without closing
+                                      the stream (with --stream-management)
+  {"reconnect": true}                 connects again; slixmpp resumes the
+                                      stream; wait for {"event": "resumed"}
 
 Events: session_start, stanza (every message/presence/iq received), reply,
-stream_error, failed_auth, mark, timeout, closed, disconnected. Exit status:
+stream_error, failed_auth, mark, timeout, closed, disconnected, and with
+--stream-management sm_enabled, resumed, sm_failed, session_restarted. Exit status:
 0 when the scenario completed, 2 when login failed, 3 on a timeout, 4 when
 the stream closed before the scenario completed.
 
-References: RFC 6120 §4.9 (stream errors), §6 (SASL); XEP-0368 (direct TLS).
+References: RFC 6120 §4.9 (stream errors), §6 (SASL); XEP-0368 (direct TLS);
+XEP-0198 (stream management, with --stream-management).
 """
 import argparse
 import asyncio
@@ -63,6 +69,11 @@ class Driver:
         xmpp.add_event_handler('failed_auth', lambda failure: self.record('failed_auth', str(failure)))
         xmpp.add_event_handler('stream_error', self.on_stream_error)
         xmpp.add_event_handler('disconnected', self.on_disconnected)
+        if args.stream_management:
+            xmpp.register_plugin('xep_0198')
+            xmpp.add_event_handler('sm_enabled', lambda e: self.record('sm_enabled', id=e['id']))
+            xmpp.add_event_handler('session_resumed', lambda e: self.record('resumed'))
+            xmpp.add_event_handler('sm_failed', lambda e: self.record('sm_failed', str(e)))
 
     def record(self, event, xml=None, name=None, **fields):
         if xml is not None:
@@ -89,6 +100,10 @@ class Driver:
             self.done.set()
 
     async def on_session_start(self, _):
+        if self.started:
+            # A failed resumption starts a new session; the scenario runs once.
+            self.record('session_restarted', jid=str(self.xmpp.boundjid))
+            return
         self.started = True
         mechanism = self.xmpp['feature_mechanisms'].mech.name
         self.record('session_start', jid=str(self.xmpp.boundjid), mechanism=mechanism)
@@ -125,6 +140,12 @@ class Driver:
             await asyncio.sleep(step['sleep'])
         elif 'mark' in step:
             emit('mark', name=step['mark'])
+        elif 'cut' in step:
+            self.xmpp.abort()
+            await self.xmpp.disconnected
+        elif 'reconnect' in step:
+            self.closed = False
+            self.connect()
         else:
             raise ValueError(f'unknown step {step}')
 
@@ -161,9 +182,12 @@ class Driver:
                 await self.arrived.wait()
         return await asyncio.wait_for(first(), timeout)
 
-    async def run(self):
+    def connect(self):
         self.xmpp.connect((self.args.host, self.args.port), use_ssl=self.args.direct_tls,
                           disable_starttls=self.args.plaintext)
+
+    async def run(self):
+        self.connect()
         try:
             await asyncio.wait_for(self.done.wait(), self.args.timeout)
         except asyncio.TimeoutError:
@@ -182,6 +206,7 @@ def parse_args():
     parser.add_argument('--direct-tls', action='store_true', help='XEP-0368: TLS from the first byte')
     parser.add_argument('--plaintext', action='store_true', help='never start TLS (if the server allows it)')
     parser.add_argument('--timeout', type=float, default=20, help='seconds for the whole run')
+    parser.add_argument('--stream-management', action='store_true', help='XEP-0198 with resumption')
     return parser.parse_args()
 
 

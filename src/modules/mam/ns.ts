@@ -1,0 +1,15 @@
+/**
+ * Namespaces of message archiving, kept beside the module that owns them.
+ *
+ * References: XEP-0313 §8 (urn:xmpp:mam:2), §7 (#extended); XEP-0359 §5;
+ * XEP-0059 §7; XEP-0297 §7; XEP-0334 §5.
+ */
+export const MAM = {
+  ns: 'urn:xmpp:mam:2',
+  extended: 'urn:xmpp:mam:2#extended',
+  stanzaIds: 'urn:xmpp:sid:0',
+  rsm: 'http://jabber.org/protocol/rsm',
+  forward: 'urn:xmpp:forward:0',
+  hints: 'urn:xmpp:hints',
+  xdataValidate: 'http://jabber.org/protocol/xdata-validate',
+} as const;
