@@ -38,7 +38,25 @@ export const PROSODY_BIN = '/usr/bin/prosody';
 /** Perch's DEFAULT_ITERATIONS, so both servers ask clients for the same work. */
 const ITERATIONS = 4096;
 /** Comparable to Perch's defaults; presence, message, iq and offline are autoloaded. */
-const MODULES = ['roster', 'saslauth', 'tls', 'disco', 'ping', 'offline', 'vcard', 'private', 'blocklist', 'version', 'time', 'smacks'];
+const MODULES = ['roster', 'saslauth', 'tls', 'disco', 'ping', 'offline', 'vcard', 'private', 'blocklist', 'version', 'time', 'smacks', 'carbons', 'csi_simple'];
+
+/**
+ * BENCH_PROSODY_MAM=1 adds mod_mam archiving every one-to-one message in
+ * SQLite, as Perch does (needs Debian's lua-dbi-sqlite3). Off by default:
+ * Prosody commits each archived message on its own, so at ~400 messages/s a
+ * run takes many minutes.
+ */
+export const PROSODY_MAM = process.env.BENCH_PROSODY_MAM === '1';
+
+function archiveConfig(): string {
+  if (!PROSODY_MAM) return 'storage = "internal"\n';
+  return `-- Archives in SQLite as Perch keeps them (mod_storage_sql with lua-dbi-sqlite3):
+-- Prosody's file-based archive store rewrites whole per-user lists.
+storage = { archive = "sql" }
+sql = { driver = "SQLite3", database = "prosody.sqlite" }
+default_archive_policy = true
+`;
+}
 
 const pbkdf2Async = promisify(pbkdf2);
 
@@ -59,15 +77,14 @@ interfaces = { "${LOOPBACK}" }
 c2s_ports = { ${port} }
 c2s_direct_tls_ports = { }
 s2s_ports = { }
-modules_enabled = ${list(MODULES)}
+modules_enabled = ${list(PROSODY_MAM ? [...MODULES, 'mam'] : MODULES)}
 modules_disabled = { "s2s" }
 c2s_require_encryption = false
 allow_unencrypted_plain_auth = true
 authentication = "internal_hashed"
 password_hash = "SHA-256"
 default_iteration_count = ${ITERATIONS}
-storage = "internal"
-log = { warn = "*console" }
+${archiveConfig()}log = { warn = "*console" }
 VirtualHost "${BENCH_DOMAIN}"
 `;
 }

@@ -14,6 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createSqliteArchive } from './archive.js';
 import { ArchiveCounts } from './archive-counts.js';
 import { DerivedIds } from './archive-ids.js';
+import { ArchiveOwners } from './archive-owners.js';
 import { GroupCommit } from './group-commit.js';
 import { createSqliteDriver } from './index.js';
 import { migrate, migrations } from './migrations.js';
@@ -36,7 +37,8 @@ function recordedArchive(path = ':memory:') {
   const counts = new ArchiveCounts(prepare);
   const errors: unknown[] = [];
   const commits = new GroupCommit(db, { beforeCommit: () => counts.sync(), onAbort: () => counts.discard(), onError: (err) => errors.push(err) });
-  const archive = createSqliteArchive({ db, prepare, counts, commits, ids: new DerivedIds(randomBytes(16)) }, 'h', 'mam');
+  const owners = new ArchiveOwners(prepare);
+  const archive = createSqliteArchive({ db, prepare, counts, commits, owners, ids: new DerivedIds(randomBytes(16)) }, 'h', 'mam');
   /** The plan of each statement run by `action`, parameters bound to NULL. */
   const plansOf = async (action: () => Promise<unknown>): Promise<Map<string, string[]>> => {
     statements.length = 0;
@@ -75,26 +77,26 @@ describe('sqlite archive query plans', () => {
     const { archive, plansOf } = recordedArchive();
     await seed(archive);
     const plans = await plansOf(() => archive.query('alice', { with: 'c3@example.org', limit: 50, reverse: true }));
-    expectRangeScans(plans, /^SEARCH archive USING INDEX archive_by_with \(host=\? AND store=\? AND user=\? AND with_jid=\?\)$/);
+    expectRangeScans(plans, /^SEARCH archive USING INDEX archive_by_with \(owner=\? AND with_jid=\?\)$/);
     const count = [...plans].find(([sql]) => sql.includes('COUNT(*)'))!;
-    expect(count[1]).toEqual(['SEARCH archive USING COVERING INDEX archive_by_with (host=? AND store=? AND user=? AND with_jid=?)']);
+    expect(count[1]).toEqual(['SEARCH archive USING COVERING INDEX archive_by_with (owner=? AND with_jid=?)']);
   });
 
   it('"everything after id X" is a rowid range of the owner index, with a counted total', async () => {
     const { archive, plansOf } = recordedArchive();
     const ids = await seed(archive);
     const plans = await plansOf(() => archive.query('alice', { afterId: ids[100], limit: 50 }));
-    expectRangeScans(plans, /^SEARCH archive USING INDEX archive_by_owner \(host=\? AND store=\? AND user=\? AND rowid>\?\)$/);
+    expectRangeScans(plans, /^SEARCH archive USING INDEX archive_by_owner \(owner=\? AND rowid>\?\)$/);
     expect([...plans.keys()].some((sql) => sql.includes('COUNT(*)'))).toBe(false);
     const withPlans = await plansOf(() => archive.query('alice', { with: 'c1@example.org', afterId: ids[100], limit: 50 }));
-    expectRangeScans(withPlans, /archive_by_with \(host=\? AND store=\? AND user=\? AND with_jid=\? AND rowid>\?\)/);
+    expectRangeScans(withPlans, /archive_by_with \(owner=\? AND with_jid=\? AND rowid>\?\)/);
   });
 
   it('looks ids up by primary key', async () => {
     const { archive, plansOf } = recordedArchive();
     const ids = await seed(archive);
     const plans = await plansOf(() => archive.query('alice', { ids: [ids[1]!, ids[2]!], beforeId: ids[200] }));
-    expectRangeScans(plans, /^SEARCH archive USING INDEX archive_by_owner \(host=\? AND store=\? AND user=\? AND rowid=\?\)/);
+    expectRangeScans(plans, /^SEARCH archive USING INDEX archive_by_owner \(owner=\? AND rowid=\?\)/);
     expect([...plans.values()].flat()).toContain('SEARCH archive USING INTEGER PRIMARY KEY (rowid=?)');
   });
 });
@@ -187,7 +189,9 @@ describe('migration of a first-schema archive', () => {
     await driver.close();
     const check = new Database(path, { readonly: true });
     // The deleted item's rowid (6) was not reused.
-    expect(check.prepare('SELECT MIN(rowid) FROM archive WHERE user = ?').pluck().get('bob')).toBe(7);
+    expect(
+      check.prepare('SELECT MIN(rowid) FROM archive JOIN archive_owner USING (owner) WHERE user = ?').pluck().get('bob'),
+    ).toBe(7);
     expect(check.prepare('SELECT n FROM archive_count WHERE user = ?').pluck().get('alice')).toBe(5);
     check.close();
   });

@@ -12,6 +12,7 @@ import type Database from 'better-sqlite3';
 import type { ArchiveItem, ArchivePage, ArchiveQuery, ArchiveStore } from '../../core/storage/stores.js';
 import type { ArchiveCounts, Owner } from './archive-counts.js';
 import type { DerivedIds } from './archive-ids.js';
+import type { ArchiveOwners } from './archive-owners.js';
 import type { GroupCommit } from './group-commit.js';
 import type { Prepare } from './statements.js';
 
@@ -40,22 +41,27 @@ export interface ArchiveDeps {
   commits: GroupCommit;
   ids: DerivedIds;
   counts: ArchiveCounts;
+  owners: ArchiveOwners;
 }
 
 /** What the helpers below need about one user's log. */
-interface Log extends Omit<ArchiveDeps, 'db' | 'commits'> {
+interface Log extends Omit<ArchiveDeps, 'db' | 'commits' | 'owners'> {
   who: Owner;
   owner: Where;
 }
 
 export function createSqliteArchive(deps: ArchiveDeps, host: string, store: string): ArchiveStore {
-  const { db, prepare, commits, counts, ids } = deps;
-  const log = (user: string): Log => ({
+  const { db, prepare, commits, counts, ids, owners } = deps;
+  // Reads of an owner that never archived anything match no row (-1).
+  const log = (user: string, create = false): Log => ({
     prepare,
     ids,
     counts,
     who: { host, store, user },
-    owner: { sql: 'host = ? AND store = ? AND user = ?', params: [host, store, user] },
+    owner: {
+      sql: 'owner = ?',
+      params: [create ? owners.idFor(host, store, user) : (owners.find(host, store, user) ?? -1)],
+    },
   });
   const deleteWhere = (user: string, where: Where): number => {
     const removed = prepare(`DELETE FROM archive WHERE ${where.sql}`).run(...where.params).changes;
@@ -68,7 +74,7 @@ export function createSqliteArchive(deps: ArchiveDeps, host: string, store: stri
 
   return {
     async append(user, item) {
-      return commits.write(() => appendRow(log(user), item));
+      return commits.write(() => appendRow(log(user, true), item));
     },
     async query(user, query = {}) {
       return runQuery(user, query);
@@ -101,8 +107,8 @@ function appendRow(log: Log, item: NewItem): string {
   try {
     const { lastInsertRowid } = log
       .prepare(
-        `INSERT INTO archive (id, host, store, user, when_ms, with_jid, payload, type, external_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO archive (id, owner, when_ms, with_jid, payload, type, external_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(item.id ?? null, ...log.owner.params, item.when, item.with, item.payload, item.type ?? null, item.externalId ?? null);
     log.counts.added(log.who);

@@ -13,6 +13,7 @@ import type { Json, StorageDriver } from '../../core/storage/stores.js';
 import { createSqliteArchive } from './archive.js';
 import { ArchiveCounts } from './archive-counts.js';
 import { DerivedIds } from './archive-ids.js';
+import { ArchiveOwners } from './archive-owners.js';
 import { GroupCommit } from './group-commit.js';
 import { createSqliteKeyVal } from './keyval.js';
 import { createSqliteMap } from './map.js';
@@ -30,6 +31,7 @@ export function createSqliteDriver(path: string): StorageDriver {
     db,
     prepare,
     counts,
+    owners: new ArchiveOwners(prepare),
     // One writer per database: archive appends of every host and store share its transactions.
     commits: new GroupCommit(db, {
       beforeCommit: () => counts.sync(),
@@ -41,9 +43,10 @@ export function createSqliteDriver(path: string): StorageDriver {
   const { commits } = archiveDeps;
 
   const deleteUser = db.transaction((host: string, user: string) => {
-    for (const table of ['keyval', 'map', 'archive', 'archive_count']) {
+    for (const table of ['keyval', 'map', 'archive_count']) {
       prepare(`DELETE FROM ${table} WHERE host = ? AND user = ?`).run(host, user);
     }
+    prepare('DELETE FROM archive WHERE owner IN (SELECT owner FROM archive_owner WHERE host = ? AND user = ?)').run(host, user);
   });
 
   return {

@@ -54,21 +54,30 @@ export const migrations: readonly Migration[] = [
       -- Rebuilt because id becomes nullable: NULL means the id is the
       -- encrypted rowid (archive-ids.ts), so generated ids need no index.
       -- Ids stored so far stay as they are, and so do positions.
+      -- Owners get integer ids (archive-owners.ts): every index starts with
+      -- the owner, and an integer keeps index entries small.
       ALTER TABLE archive RENAME TO archive_v1;
+      CREATE TABLE archive_owner (
+        owner INTEGER PRIMARY KEY,
+        host  TEXT NOT NULL,
+        store TEXT NOT NULL,
+        user  TEXT NOT NULL,
+        UNIQUE (host, store, user)
+      );
+      INSERT INTO archive_owner (host, store, user) SELECT DISTINCT host, store, user FROM archive_v1;
       CREATE TABLE archive (
         rowid       INTEGER PRIMARY KEY AUTOINCREMENT,
         id          TEXT, -- given ids only
-        host        TEXT NOT NULL,
-        store       TEXT NOT NULL,
-        user        TEXT NOT NULL,
+        owner       INTEGER NOT NULL,
         when_ms     INTEGER NOT NULL,
         with_jid    TEXT NOT NULL,
         payload     TEXT NOT NULL,
         type        TEXT,
         external_id TEXT
       );
-      INSERT INTO archive (rowid, id, host, store, user, when_ms, with_jid, payload)
-        SELECT rowid, id, host, store, user, when_ms, with_jid, payload FROM archive_v1;
+      INSERT INTO archive (rowid, id, owner, when_ms, with_jid, payload)
+        SELECT a.rowid, a.id, o.owner, a.when_ms, a.with_jid, a.payload
+        FROM archive_v1 a JOIN archive_owner o USING (host, store, user);
       -- Rowids of deleted items are never reused: carry the counter over.
       DELETE FROM sqlite_sequence WHERE name = 'archive';
       INSERT INTO sqlite_sequence (name, seq) SELECT 'archive', seq FROM sqlite_sequence WHERE name = 'archive_v1';
@@ -83,12 +92,12 @@ export const migrations: readonly Migration[] = [
       -- An index ends with the rowid, so the owner and with indexes keep
       -- each user's log and each conversation in archive order: "everything
       -- after id X" and "the last N with X" are range scans with no sort.
-      CREATE INDEX archive_by_owner ON archive (host, store, user);
-      CREATE INDEX archive_by_with ON archive (host, store, user, with_jid);
-      CREATE INDEX archive_by_time ON archive (host, store, user, when_ms);
-      CREATE UNIQUE INDEX archive_by_id ON archive (host, store, user, id) WHERE id IS NOT NULL;
+      CREATE INDEX archive_by_owner ON archive (owner);
+      CREATE INDEX archive_by_with ON archive (owner, with_jid);
+      CREATE INDEX archive_by_time ON archive (owner, when_ms);
+      CREATE UNIQUE INDEX archive_by_id ON archive (owner, id) WHERE id IS NOT NULL;
       -- A room's own stanza-id: the same room message archived twice is one item.
-      CREATE UNIQUE INDEX archive_by_external ON archive (host, store, user, with_jid, external_id)
+      CREATE UNIQUE INDEX archive_by_external ON archive (owner, with_jid, external_id)
         WHERE external_id IS NOT NULL;
 
       -- Items per user (archive-counts.ts keeps it, one write per batch):
@@ -103,7 +112,7 @@ export const migrations: readonly Migration[] = [
         PRIMARY KEY (host, store, user)
       ) WITHOUT ROWID;
       INSERT INTO archive_count (host, store, user, n)
-        SELECT host, store, user, COUNT(*) FROM archive GROUP BY host, store, user;
+        SELECT o.host, o.store, o.user, COUNT(*) FROM archive a JOIN archive_owner o USING (owner) GROUP BY a.owner;
     `,
   },
 ];
