@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness/start-server.js';
 import { connect, xml, type TestClient, type XmlElement } from './harness/client.js';
 import { RawClient } from './harness/raw-client.js';
+import { befriend, isPresence } from './harness/contacts.js';
 
 const CSI = 'urn:xmpp:csi:0';
 const CHAT_STATES = 'http://jabber.org/protocol/chatstates';
@@ -41,24 +42,8 @@ async function online(username: string, resource: string): Promise<TestClient & 
   return Object.assign(client, { log });
 }
 
-const isPresence = (from: string, type?: string) => (el: XmlElement) =>
-  el.name === 'presence' && el.attrs.from === from && el.attrs.type === type;
 const withStatus = (from: string, status: string) => (el: XmlElement) =>
   isPresence(from)(el) && el.getChildText('status') === status;
-
-async function befriend(a: TestClient, b: TestClient): Promise<void> {
-  for (const [asker, approver] of [
-    [a, b],
-    [b, a],
-  ]) {
-    await asker.send(xml('presence', { to: approver.bareJid, type: 'subscribe' }));
-    await approver.waitFor(isPresence(asker.bareJid, 'subscribe'));
-    await approver.send(xml('presence', { to: asker.bareJid, type: 'subscribed' }));
-    await asker.waitFor(isPresence(approver.bareJid, 'subscribed'));
-  }
-  await a.waitFor(isPresence(b.jid));
-  await b.waitFor(isPresence(a.jid));
-}
 
 /** Sends a CSI nonza; the ping after it returns once the server has handled it (in-order processing). */
 async function indicate(client: TestClient, state: 'active' | 'inactive'): Promise<void> {

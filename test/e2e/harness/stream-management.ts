@@ -9,6 +9,7 @@
  */
 import { connect, xml, type TestClient, type Transport, type XmlElement } from './client.js';
 import { RawClient } from './raw-client.js';
+import { isPresence } from './contacts.js';
 import type { TestServer } from './start-server.js';
 import type { Session } from '../../../src/core/session/session.js';
 
@@ -24,8 +25,7 @@ interface SmCapableClient {
 
 const sm = (client: TestClient) => client.xmpp as unknown as SmCapableClient;
 
-export const isPresence = (from: string, type?: string) => (el: XmlElement) =>
-  el.name === 'presence' && el.attrs.from === from && el.attrs.type === type;
+export { befriend, isPresence } from './contacts.js';
 export const isMessage = (body: string) => (el: XmlElement) => el.name === 'message' && el.getChildText('body') === body;
 export const chat = (to: string, body: string) => xml('message', { to, type: 'chat', id: body }, xml('body', {}, body));
 
@@ -40,21 +40,6 @@ export async function until(condition: () => boolean, what: string, timeoutMs = 
 export function pings(raw: RawClient, count: number, prefix: string): Promise<unknown> {
   for (let i = 0; i < count; i++) raw.send(`<iq type='get' id='${prefix}${i}'><ping xmlns='urn:xmpp:ping'/></iq>`);
   return raw.waitFor(new RegExp(`id='${prefix}${count - 1}'`));
-}
-
-/** Mutual subscription, so each sees the other's presence. */
-export async function befriend(a: TestClient, b: TestClient): Promise<void> {
-  for (const [asker, approver] of [
-    [a, b],
-    [b, a],
-  ]) {
-    await asker.send(xml('presence', { to: approver.bareJid, type: 'subscribe' }));
-    await approver.waitFor(isPresence(asker.bareJid, 'subscribe'));
-    await approver.send(xml('presence', { to: asker.bareJid, type: 'subscribed' }));
-    await asker.waitFor(isPresence(approver.bareJid, 'subscribed'));
-  }
-  await a.waitFor(isPresence(b.jid));
-  await b.waitFor(isPresence(a.jid));
 }
 
 /** Helpers bound to the test file's server (started in its beforeAll). */
