@@ -24,12 +24,10 @@ import type { Host } from '../host.js';
 import type { Server } from '../server.js';
 import { lostConnection, type Connection } from './connection.js';
 import { RateLimiter } from './rate-limiter.js';
+import { OutputPipeline, type OutputFilter } from './output-pipeline.js';
+import { checkStreamNamespaces, resolveStreamHost } from './stream-header.js';
 
-/**
- * A step between `send()` and the socket: it may pass the element on
- * (`next`), hold it, or count it. Lower `order` runs closer to the wire.
- */
-export type OutputFilter = (el: Element, next: (el: Element) => void) => void;
+export type { OutputFilter } from './output-pipeline.js';
 
 /** Per-session state that modules add by declaration merging. */
 // eslint-disable-next-line @typescript-eslint/no-empty-interface
@@ -66,8 +64,10 @@ export class Session {
   /** The session that adopted this one's connection; itself otherwise. */
   private receiver: Session = this;
   private currentConnection: Connection;
-  /** Output filters, outermost first; empty for most sessions (the fast path). */
-  private filters: { filter: OutputFilter; order: number }[] = [];
+  private readonly output = new OutputPipeline(
+    (el) => this.connection.writeElement(el),
+    () => this.closed,
+  );
   private inbound: Promise<void> = Promise.resolve();
   private queued = 0;
   private readonly rate: RateLimiter | undefined;
@@ -114,9 +114,7 @@ export class Session {
 
   /** Sends an element to the client through the output filters (no-op once closed). */
   send(el: Element): void {
-    if (this.closed) return;
-    if (this.filters.length === 0) this.connection.writeElement(el);
-    else this.runFilters(0, el);
+    if (!this.closed) this.output.send(el);
   }
 
   /**
@@ -124,28 +122,12 @@ export class Session {
    * client state indication holds presence there). Returns its removal.
    */
   addOutputFilter(filter: OutputFilter, order: number): () => void {
-    const entry = { filter, order };
-    this.filters.push(entry);
-    this.filters.sort((a, b) => b.order - a.order);
-    return () => {
-      this.filters = this.filters.filter((e) => e !== entry);
-    };
+    return this.output.add(filter, order);
   }
 
-  /**
-   * Sends `el` through the filters after `filter` only (a filter releasing
-   * what it held, or writing its own elements, without passing itself).
-   */
+  /** Sends `el` through the filters after `filter` only (a filter releasing what it held). */
   sendBelow(filter: OutputFilter, el: Element): void {
-    if (this.closed) return;
-    this.runFilters(this.filters.findIndex((e) => e.filter === filter) + 1, el);
-  }
-
-  private runFilters(index: number, el: Element): void {
-    if (this.closed) return;
-    const entry = this.filters[index];
-    if (!entry) return this.connection.writeElement(el);
-    entry.filter(el, (next) => this.runFilters(index + 1, next));
+    if (!this.closed) this.output.sendBelow(filter, el);
   }
 
   /** Closes the stream, with a stream error when given. */
@@ -252,33 +234,18 @@ export class Session {
   }
 
   private onStreamStart(name: string, attrs: Record<string, string>): void {
-    const error = this.checkStreamHeader(name, attrs);
+    this.openStream(checkStreamNamespaces(name, attrs), attrs);
+  }
+
+  /** Answers a stream header or `<open/>`: our header, then features or the error. */
+  private openStream(namespaceError: StreamError | undefined, attrs: Record<string, string | undefined>): void {
+    const { host, error } = namespaceError ? { error: namespaceError } : resolveStreamHost(this.server, this.host, attrs);
+    if (host) this.host = host;
     this.streamId = randomBytes(12).toString('base64url');
     const from = this.host?.name ?? this.server.defaultHost.name;
     this.connection.openStream({ from, id: this.streamId, version: '1.0', 'xml:lang': 'en' });
     if (error) return this.close(error);
     void this.sendFeatures();
-  }
-
-  private checkStreamHeader(name: string, attrs: Record<string, string>): StreamError | undefined {
-    const colon = name.indexOf(':');
-    const local = colon < 0 ? name : name.slice(colon + 1);
-    const streamNs = colon < 0 ? attrs.xmlns : attrs[`xmlns:${name.slice(0, colon)}`];
-    if (local !== 'stream' || streamNs !== NS.streams) return new StreamError('invalid-namespace');
-    if (colon >= 0 && attrs.xmlns !== NS.client) return new StreamError('invalid-namespace', 'expected jabber:client');
-    return this.checkTarget(attrs);
-  }
-
-  /** Shared by TCP headers and WebSocket `<open/>`. */
-  private checkTarget(attrs: Record<string, string | undefined>): StreamError | undefined {
-    const to = attrs.to?.toLowerCase();
-    const host = to ? this.server.hosts.get(to) : this.server.defaultHost;
-    if (!host) return new StreamError('host-unknown', `${to} is not served here`);
-    if (this.host && this.host !== host) return new StreamError('host-unknown', 'host changed on restart');
-    this.host = host;
-    const version = attrs.version;
-    if (!version || !/^1\.\d+$/.test(version)) return new StreamError('unsupported-version', 'version 1.0 required');
-    return undefined;
   }
 
   private async sendFeatures(): Promise<void> {
@@ -336,11 +303,7 @@ export class Session {
   private handleFraming(el: Element): void {
     if (el.name === 'close') return this.close();
     if (el.name !== 'open') throw new StreamError('unsupported-stanza-type');
-    const error = this.checkTarget(el.attrs);
-    this.streamId = randomBytes(12).toString('base64url');
-    this.connection.openStream({ from: this.host?.name ?? this.server.defaultHost.name, id: this.streamId, version: '1.0', 'xml:lang': 'en' });
-    if (error) return this.close(error);
-    void this.sendFeatures();
+    this.openStream(undefined, el.attrs);
   }
 
   /**
