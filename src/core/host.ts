@@ -28,6 +28,8 @@ export class Host {
   constructor(
     readonly name: string,
     readonly server: Server,
+    /** False for a component host (a MUC service): clients cannot open streams to it. */
+    readonly acceptsClients = true,
   ) {}
 
   get log() {

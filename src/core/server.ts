@@ -13,6 +13,7 @@ import { Accounts } from './accounts.js';
 import { loadCertificate } from './tls/certificate.js';
 import { openStorage } from '../storage/open.js';
 import { defaultModules, resolveModules } from '../modules/index.js';
+import { componentHosts } from '../modules/components.js';
 import { startListeners, type Listeners } from '../modules/listeners.js';
 import type { PerchConfig } from './config/config.js';
 import type { Logger } from './log.js';
@@ -44,6 +45,13 @@ export class Server {
     for (const name of config.hosts) this.hosts.set(name, new Host(name, this));
   }
 
+  /** Adds a component host (a service such as MUC) that only routes stanzas to its modules. */
+  addComponentHost(name: string): Host {
+    const host = new Host(name, this, false);
+    this.hosts.set(name, host);
+    return host;
+  }
+
   get defaultHost(): Host {
     return this.hosts.values().next().value!;
   }
@@ -73,7 +81,12 @@ export async function startServer(config: PerchConfig, log: Logger): Promise<Run
   let listeners: Listeners | undefined;
   try {
     const modules = resolveModules([...defaultModules, ...(config.modules ?? [])]);
-    for (const host of server.hosts.values()) await loadModules(host, storage, modules);
+    for (const host of [...server.hosts.values()]) await loadModules(host, storage, modules);
+    // Components load after user hosts so they can register with them (disco items).
+    for (const component of componentHosts(config)) {
+      if (server.hosts.has(component.domain)) throw new Error(`PERCH_ERR_COMPONENT_DOMAIN: ${component.domain} is also a user host`);
+      await loadModules(server.addComponentHost(component.domain), storage, component.modules);
+    }
     listeners = await startListeners(server);
   } catch (err) {
     await storage.close();

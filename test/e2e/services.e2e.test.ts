@@ -24,7 +24,7 @@ let romeo: TestClient;
 let juliet: TestClient;
 
 beforeAll(async () => {
-  server = await startTestServer({ server: { name: 'Perch Test' } });
+  server = await startTestServer({ server: { name: 'Perch Test' }, muc: { enabled: false } });
   await server.createUser('romeo', 'r0meo-pass');
   await server.createUser('juliet', 'jul1et-pass');
   romeo = await connect(server, { username: 'romeo', password: 'r0meo-pass', resource: 'orchard' });

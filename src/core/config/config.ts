@@ -120,9 +120,11 @@ function normalise(parsed: ParsedConfig, baseDir: string): PerchConfig {
   const { domain, hosts, ...rest } = parsed;
   const resolve = (p: string) => path.resolve(baseDir, p);
   const dataDir = resolve(parsed.data_dir);
+  const servedHosts = [...new Set(hosts ?? [domain ?? 'localhost'])];
   return {
-    hosts: [...new Set(hosts ?? [domain ?? 'localhost'])],
+    hosts: servedHosts,
     ...rest,
+    muc: { ...parsed.muc, domain: parsed.muc.domain ?? `rooms.${servedHosts[0]}` },
     data_dir: dataDir,
     tls: {
       cert: parsed.tls.cert === undefined ? undefined : resolve(parsed.tls.cert),

@@ -59,6 +59,14 @@ export interface PerchConfig {
     /** Unacknowledged stanzas kept per session; beyond, a hibernating session ends. */
     max_queue: number;
   };
+  /** The multi-user chat service (XEP-0045), a component host. */
+  muc: {
+    enabled: boolean;
+    /** Defaults to `rooms.<first host>`. */
+    domain: string;
+    /** Bare JIDs with owner rights on every room. */
+    admins: string[];
+  };
 }
 
 const PORT_MESSAGE = 'expected a port number (1-65535) or false';
@@ -140,6 +148,11 @@ export const configSchema = z.strictObject(
     stream_management: section({
       hibernation_timeout: seconds(300),
       max_queue: positiveInt(500),
+    }),
+    muc: section({
+      enabled: flag(true),
+      domain: domain.optional(),
+      admins: z.array(nonEmpty(), { error: 'expected a list of JIDs' }).default([]),
     }),
   },
   { error: 'expected a mapping' },

@@ -31,7 +31,7 @@ export function resolveStreamHost(
 ): { host?: Host; error?: StreamError } {
   const to = attrs.to?.toLowerCase();
   const host = to ? server.hosts.get(to) : server.defaultHost;
-  if (!host) return { error: new StreamError('host-unknown', `${to} is not served here`) };
+  if (!host || !host.acceptsClients) return { error: new StreamError('host-unknown', `${to} is not served here`) };
   if (current && current !== host) return { error: new StreamError('host-unknown', 'host changed on restart') };
   const version = attrs.version;
   if (!version || !/^1\.\d+$/.test(version)) return { host, error: new StreamError('unsupported-version', 'version 1.0 required') };

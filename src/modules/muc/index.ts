@@ -1,0 +1,94 @@
+/**
+ * The multi-user chat service (XEP-0045), loaded on its own component host
+ * (`rooms.<domain>`, see ../components.ts). Presence to `room/nick` enters,
+ * updates, renames or leaves; messages to the room are groupchat, to
+ * `room/nick` private; IQs to the service and rooms answer disco and the
+ * owner's instant-room configuration.
+ *
+ * References: XEP-0045 §6 (disco), §7 (occupant use cases), §8.1 (subject),
+ * §10.1 (room creation); XEP-0359; XEP-0421.
+ */
+import { defineModule } from '../../core/module/define-module.js';
+import { StanzaError } from '../../core/errors/stanza-error.js';
+import type { StanzaEvent } from '../../core/events/event-map.js';
+import type { DiscoApi } from '../disco/index.js';
+import { MUC_NS } from './ns.js';
+import { MucService } from './service.js';
+import { handleJoin } from './join.js';
+import { handleLeave, handlePresenceUpdate } from './leave.js';
+import { handleNickChange } from './nick.js';
+import { handleGroupchat, handlePrivateMessage } from './messages.js';
+import { handleOwnerGet, handleOwnerSet } from './owner.js';
+import { roomInfo, roomItems, serviceItems } from './disco.js';
+
+declare module '../../core/module/define-module.js' {
+  interface ModuleExports {
+    muc: MucService;
+  }
+}
+
+/** Presence addressed to `room/nick`: the whole occupant life cycle. */
+async function handleOccupantPresence(service: MucService, event: StanzaEvent): Promise<true> {
+  const { stanza, from, to } = event;
+  const type = stanza.attrs.type;
+  const room = service.rooms.get(to.bareString());
+  if (type === 'unavailable') {
+    if (room) await handleLeave(service, room, event);
+    return true;
+  }
+  // Errors (ghost detection) and subscriptions are not room business yet.
+  if (type !== undefined) return true;
+  const occupant = room?.occupantOf(from.toString());
+  if (!room || !occupant) await handleJoin(service, event);
+  else if (occupant.nick === to.resource) await handlePresenceUpdate(service, room, event);
+  else await handleNickChange(service, room, event);
+  return true;
+}
+
+/** A join without a nick (§7.2.1): the room JID alone is not an occupant JID. */
+function handleBarePresence({ stanza }: StanzaEvent): true {
+  if (stanza.attrs.type === undefined) throw new StanzaError('jid-malformed', 'a room nickname is required');
+  return true;
+}
+
+function existingRoom(service: MucService, event: StanzaEvent) {
+  const room = service.rooms.get(event.to.bareString());
+  if (!room) throw new StanzaError('item-not-found', 'no such room');
+  return room;
+}
+
+async function handleRoomMessage(service: MucService, event: StanzaEvent): Promise<true | undefined> {
+  const type = event.stanza.attrs.type;
+  if (type === 'error') return true;
+  if (type !== 'groupchat') return undefined;
+  await handleGroupchat(service, existingRoom(service, event), event);
+  return true;
+}
+
+export default defineModule({
+  name: 'muc',
+  depends: ['disco'],
+  features: [MUC_NS.muc],
+  setup(ctx) {
+    const service = new MucService(ctx.host);
+    ctx.host.identities.splice(0, ctx.host.identities.length, { category: 'conference', type: 'text', name: 'Chatrooms' });
+    for (const host of ctx.server.hosts.values()) {
+      if (host.acceptsClients) (host.modules.get('disco') as DiscoApi | undefined)?.addItem(ctx.host.name, 'Chatrooms');
+    }
+    return service;
+  },
+  hooks: {
+    'presence/full': (event, mod) => handleOccupantPresence(mod.api, event),
+    'presence/bare': (event) => handleBarePresence(event),
+    'message/bare': (event, mod) => handleRoomMessage(mod.api, event),
+    'message/full': async (event, mod) => {
+      await handlePrivateMessage(mod.api, existingRoom(mod.api, event), event);
+      return true;
+    },
+    'iq-get/host/http://jabber.org/protocol/disco#items:query': { handler: (event, mod) => serviceItems(mod.api, event), priority: 10 },
+    'iq-get/bare/http://jabber.org/protocol/disco#info:query': { handler: (event, mod) => roomInfo(mod.api, event), priority: 10 },
+    'iq-get/bare/http://jabber.org/protocol/disco#items:query': { handler: (event, mod) => roomItems(mod.api, event), priority: 10 },
+    'iq-set/bare/http://jabber.org/protocol/muc#owner:query': (event, mod) => handleOwnerSet(mod.api, event),
+    'iq-get/bare/http://jabber.org/protocol/muc#owner:query': (event, mod) => handleOwnerGet(mod.api, event),
+  },
+});

@@ -1,0 +1,76 @@
+/**
+ * Entering a room, in the order XEP-0045 §7.2 requires: the existing
+ * occupants' presence, then the newcomer's presence to the others and to
+ * itself (110, plus 100 in non-anonymous rooms and 201 for a new room),
+ * then the discussion history, then the subject (always, empty if none).
+ *
+ * A new room is created locked and reserved for its owner until the owner
+ * accepts the default configuration (§10.1.2, the instant room; see
+ * owner.ts); others get item-not-found meanwhile (§10.1.1).
+ *
+ * References: XEP-0045 §7.2.1–§7.2.16, §10.1.1, §10.1.2; XEP-0203 (delay).
+ */
+import { StanzaError } from '../../core/errors/stanza-error.js';
+import { x, type Element } from '../../core/xml/element.js';
+import { NS } from '../../core/xml/ns.js';
+import type { StanzaEvent } from '../../core/events/event-map.js';
+import { MUC_NS, STATUS } from './ns.js';
+import { occupantPresence, presenceToAll } from './presence.js';
+import { parseHistoryRequest, selectHistory } from './history.js';
+import type { MucService } from './service.js';
+import type { Occupant } from './occupant.js';
+import type { Room } from './room.js';
+
+export async function handleJoin(service: MucService, event: StanzaEvent): Promise<void> {
+  const { stanza, from, to } = event;
+  const roomJid = to.bareString();
+  const nick = to.resource!;
+  let room = service.rooms.get(roomJid);
+  const created = room === undefined;
+  if (!room) {
+    if (!service.mayCreate(from)) throw new StanzaError('not-allowed', 'you may not create rooms here');
+    room = service.create(roomJid, from.bareString());
+  } else if (room.locked && room.affiliationOf(from.bareString()) !== 'owner') {
+    throw new StanzaError('item-not-found', 'the room is locked until its owner configures it');
+  }
+  const presence = stanza.clone();
+  const { occupant, isNew } = room.enter(nick, from.toString(), from.bareString(), presence, service.occupantId(roomJid, from.bareString()));
+  const session = from.toString();
+  await service.send(...othersPresence(room, occupant, session));
+  await service.send(...announce(room, occupant, session, isNew));
+  const statuses: number[] = [];
+  if (room.config.whois === 'anyone') statuses.push(STATUS.nonAnonymous);
+  if (created) statuses.push(STATUS.newRoom);
+  await service.send(occupantPresence(room, occupant, session, { viewer: occupant, statuses, session }));
+  const wanted = parseHistoryRequest(stanza.getChild('x', MUC_NS.muc)?.getChild('history'));
+  await service.send(...selectHistory(room.history, wanted).map((entry) => historyMessage(room, entry.stanza, entry.at, session)));
+  await service.send(subjectMessage(room, session));
+}
+
+/** Every other occupant's presence, to the joining session. */
+function othersPresence(room: Room, occupant: Occupant, session: string): Element[] {
+  return [...room.occupants.values()]
+    .filter((other) => other !== occupant)
+    .map((other) => occupantPresence(room, other, session, { viewer: occupant }));
+}
+
+/** The newcomer's presence to everyone else (and to its own other sessions). */
+function announce(room: Room, occupant: Occupant, session: string, isNew: boolean): Element[] {
+  const all = presenceToAll(room, occupant, { session });
+  const others = all.filter((p) => p.attrs.to !== session);
+  // A further session of an existing occupant is news only to that occupant's own sessions.
+  return isNew ? others : others.filter((p) => occupant.sessions.has(p.attrs.to!));
+}
+
+function historyMessage(room: Room, stored: Element, at: Date, to: string): Element {
+  const message = stored.clone();
+  message.attrs.to = to;
+  message.append(x('delay', { xmlns: NS.delay, from: room.jid, stamp: at.toISOString() }));
+  return message;
+}
+
+/** The subject ends the join; an empty `<subject/>` when none is set (§7.2.16). */
+export function subjectMessage(room: Room, to: string): Element {
+  const from = room.subject?.nick ? `${room.jid}/${room.subject.nick}` : room.jid;
+  return x('message', { type: 'groupchat', from, to, id: `subject-${Date.now()}` }, x('subject', {}, room.subject?.text ?? ''));
+}

@@ -1,0 +1,131 @@
+/**
+ * A room's state, with no I/O: occupants by nick (and by session), roles and
+ * affiliations, subject, recent history and whether it is still locked
+ * awaiting its owner's configuration. Handlers turn this into stanzas.
+ *
+ * References: XEP-0045 §5 (roles and affiliations), §7.2 (entering, nick
+ * conflicts, multiple sessions), §7.6 (nick changes), §8.1 (subject),
+ * §10.1 (creation and locking).
+ */
+import { StanzaError } from '../../core/errors/stanza-error.js';
+import { Occupant, type Affiliation, type Role } from './occupant.js';
+import type { HistoryEntry } from './history.js';
+import type { Element } from '../../core/xml/element.js';
+
+export interface RoomConfig {
+  name?: string;
+  public: boolean;
+  persistent: boolean;
+  /** Who sees occupants' real JIDs: semi-anonymous (moderators) or non-anonymous (anyone). */
+  whois: 'moderators' | 'anyone';
+  /** muc#roomconfig_changesubject: may participants change the subject? */
+  changeSubject: boolean;
+  historyLength: number;
+}
+
+export const DEFAULT_ROOM_CONFIG: RoomConfig = {
+  public: true,
+  persistent: false,
+  whois: 'moderators',
+  changeSubject: false,
+  historyLength: 20,
+};
+
+export interface Subject {
+  text: string;
+  /** The nick that set it, if set by an occupant. */
+  nick?: string;
+}
+
+export class Room {
+  readonly occupants = new Map<string, Occupant>();
+  private readonly bySession = new Map<string, Occupant>();
+  readonly affiliations = new Map<string, Affiliation>();
+  readonly history: HistoryEntry[] = [];
+  subject?: Subject;
+  /** A new room stays locked until its owner submits a configuration (§10.1.1). */
+  locked = false;
+
+  constructor(
+    readonly jid: string,
+    readonly config: RoomConfig = { ...DEFAULT_ROOM_CONFIG },
+  ) {}
+
+  get isEmpty(): boolean {
+    return this.occupants.size === 0;
+  }
+
+  get name(): string {
+    return this.config.name ?? this.jid.split('@')[0];
+  }
+
+  occupantOf(fullJid: string): Occupant | undefined {
+    return this.bySession.get(fullJid);
+  }
+
+  affiliationOf(bareJid: string): Affiliation {
+    return this.affiliations.get(bareJid) ?? 'none';
+  }
+
+  /** Default role for an affiliation in an unmoderated room (§5.1.2). */
+  static roleFor(affiliation: Affiliation): Role {
+    if (affiliation === 'owner' || affiliation === 'admin') return 'moderator';
+    return affiliation === 'outcast' ? 'none' : 'participant';
+  }
+
+  /**
+   * Adds a session under `nick`. A nick held by another account is a
+   * conflict; the same account joins the existing occupant (multi-session).
+   */
+  enter(nick: string, fullJid: string, bareJid: string, presence: Element, occupantId: string): { occupant: Occupant; isNew: boolean } {
+    const holder = this.occupants.get(nick);
+    if (holder && holder.bareJid !== bareJid) throw new StanzaError('conflict', 'that nickname is in use');
+    if (holder) {
+      holder.setPresence(fullJid, presence);
+      this.bySession.set(fullJid, holder);
+      return { occupant: holder, isNew: false };
+    }
+    const affiliation = this.affiliationOf(bareJid);
+    const occupant = new Occupant(nick, bareJid, Room.roleFor(affiliation), affiliation, occupantId);
+    occupant.setPresence(fullJid, presence);
+    this.occupants.set(nick, occupant);
+    this.bySession.set(fullJid, occupant);
+    return { occupant, isNew: true };
+  }
+
+  /** Removes a session; `gone` when it was the occupant's last one. */
+  leave(fullJid: string): { occupant: Occupant; gone: boolean } | undefined {
+    const occupant = this.bySession.get(fullJid);
+    if (!occupant) return undefined;
+    this.bySession.delete(fullJid);
+    occupant.removeSession(fullJid);
+    const gone = occupant.sessions.size === 0;
+    if (gone) this.occupants.delete(occupant.nick);
+    return { occupant, gone };
+  }
+
+  rename(occupant: Occupant, nick: string): void {
+    const holder = this.occupants.get(nick);
+    if (holder && holder !== occupant) throw new StanzaError('conflict', 'that nickname is in use');
+    this.occupants.delete(occupant.nick);
+    occupant.nick = nick;
+    this.occupants.set(nick, occupant);
+  }
+
+  /** Moderators always; participants when the room allows it (§8.1). */
+  mayChangeSubject(occupant: Occupant): boolean {
+    if (occupant.isModerator) return true;
+    return this.config.changeSubject && occupant.role === 'participant';
+  }
+
+  /** May `viewer` see the real JIDs of occupants? */
+  showsRealJidsTo(viewer: Occupant | undefined): boolean {
+    return this.config.whois === 'anyone' || viewer?.isModerator === true;
+  }
+
+  addHistory(stanza: Element, at = new Date()): void {
+    this.history.push({ stanza, at });
+    const excess = this.history.length - this.config.historyLength;
+    if (excess > 0) this.history.splice(0, excess);
+  }
+}
