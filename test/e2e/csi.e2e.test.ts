@@ -19,19 +19,11 @@ const CHAT_STATES = 'http://jabber.org/protocol/chatstates';
 const ROSTER = 'jabber:iq:roster';
 
 let server: TestServer;
-let userCount = 0;
 
 beforeAll(async () => {
   server = await startTestServer();
 });
 afterAll(() => server.stop());
-
-async function accounts(...names: string[]): Promise<string[]> {
-  userCount++;
-  const usernames = names.map((n) => `${n}${userCount}`);
-  for (const username of usernames) await server.createUser(username);
-  return usernames;
-}
 
 /** A logged-in client that also keeps every stanza it receives, in order. */
 async function online(username: string, resource: string): Promise<TestClient & { log: XmlElement[] }> {
@@ -56,7 +48,7 @@ const chatState = (to: string, state: string) => xml('message', { to, type: 'cha
 
 /** Alice's phone and desk, and Bob, subscribed to each other. */
 async function scene() {
-  const [a, b] = await accounts('alice', 'bob');
+  const [a, b] = await server.createFreshUsers('alice', 'bob');
   const phone = await online(a!, 'phone');
   const bob = await online(b!, 'desk');
   await befriend(phone, bob);
@@ -77,7 +69,7 @@ async function stopAll(...clients: TestClient[]): Promise<void> {
 
 describe('client state indication', () => {
   it('advertises csi after authentication', async () => {
-    const [a] = await accounts('alice');
+    const [a] = await server.createFreshUsers('alice');
     const raw = await RawClient.connect(server);
     await raw.openStream();
     await raw.startTls();
@@ -125,7 +117,7 @@ describe('client state indication', () => {
 
   it('delivers a subscription request at once', async () => {
     const { phone, desk, bob } = await scene();
-    const [c] = await accounts('carol');
+    const [c] = await server.createFreshUsers('carol');
     const carol = await online(c!, 'desk');
     await indicate(phone, 'inactive');
     await carol.send(xml('presence', { to: phone.bareJid, type: 'subscribe' }));

@@ -14,20 +14,11 @@ import { connect, TestClient, xml, type XmlElement } from './harness/client.js';
 
 const ROSTER = 'jabber:iq:roster';
 let server: TestServer;
-let userCount = 0;
 
 beforeAll(async () => {
   server = await startTestServer();
 });
 afterAll(() => server.stop());
-
-/** Fresh accounts per test, so no test sees another's roster. */
-async function accounts(...names: string[]): Promise<string[]> {
-  userCount++;
-  const usernames = names.map((n) => `${n}${userCount}`);
-  for (const username of usernames) await server.createUser(username);
-  return usernames;
-}
 
 /** Logs in, sends initial presence and fetches the roster (which also waits until the presence was handled). */
 async function online(username: string, resource?: string): Promise<TestClient> {
@@ -70,7 +61,7 @@ async function befriend(a: TestClient, b: TestClient): Promise<void> {
 
 describe('subscription handshake', () => {
   it('romeo and juliet subscribe to each other and exchange presence', async () => {
-    const [r, j] = await accounts('romeo', 'juliet');
+    const [r, j] = await server.createFreshUsers('romeo', 'juliet');
     const romeo = await online(r, 'garden');
     const juliet = await online(j, 'balcony');
 
@@ -110,7 +101,7 @@ describe('subscription handshake', () => {
   });
 
   it('keeps a request for an offline contact and shows it at each login until answered', async () => {
-    const [r, j] = await accounts('romeo', 'juliet');
+    const [r, j] = await server.createFreshUsers('romeo', 'juliet');
     const romeo = await online(r);
     await send(romeo, { to: bare(j), type: 'subscribe' }, xml('status', {}, 'It is I'));
     await romeo.waitFor(pushOf(bare(j), 'none', { ask: 'subscribe' }));
@@ -133,7 +124,7 @@ describe('subscription handshake', () => {
   });
 
   it('answers a repeated request from a subscriber without asking the contact again', async () => {
-    const [r, j] = await accounts('romeo', 'juliet');
+    const [r, j] = await server.createFreshUsers('romeo', 'juliet');
     const romeo = await online(r);
     const juliet = await online(j);
     await send(romeo, { to: bare(j), type: 'subscribe' });
@@ -153,7 +144,7 @@ describe('subscription handshake', () => {
 
 describe('ending subscriptions', () => {
   it('unsubscribe stops the sender\'s subscription on both rosters', async () => {
-    const [r, j] = await accounts('romeo', 'juliet');
+    const [r, j] = await server.createFreshUsers('romeo', 'juliet');
     const romeo = await online(r);
     const juliet = await online(j);
     await befriend(romeo, juliet);
@@ -169,7 +160,7 @@ describe('ending subscriptions', () => {
   });
 
   it('unsubscribed cancels the contact\'s subscription on both rosters', async () => {
-    const [r, j] = await accounts('romeo', 'juliet');
+    const [r, j] = await server.createFreshUsers('romeo', 'juliet');
     const romeo = await online(r);
     const juliet = await online(j);
     await befriend(romeo, juliet);
@@ -191,7 +182,7 @@ describe('ending subscriptions', () => {
   });
 
   it('denying a request leaves the asker with no subscription', async () => {
-    const [r, j] = await accounts('romeo', 'juliet');
+    const [r, j] = await server.createFreshUsers('romeo', 'juliet');
     const romeo = await online(r);
     const juliet = await online(j);
     await send(romeo, { to: bare(j), type: 'subscribe' });
@@ -204,7 +195,7 @@ describe('ending subscriptions', () => {
   });
 
   it('removing a roster item cancels both directions (RFC 6121 §2.5.2)', async () => {
-    const [r, j] = await accounts('romeo', 'juliet');
+    const [r, j] = await server.createFreshUsers('romeo', 'juliet');
     const romeo = await online(r);
     const juliet = await online(j);
     await befriend(romeo, juliet);
@@ -222,7 +213,7 @@ describe('ending subscriptions', () => {
 
 describe('presence without subscriptions', () => {
   it('directed presence reaches a non-contact, who is told when the session ends', async () => {
-    const [r, n] = await accounts('romeo', 'nurse');
+    const [r, n] = await server.createFreshUsers('romeo', 'nurse');
     const romeo = await online(r);
     const nurse = await online(n);
     await send(romeo, { to: nurse.jid }, xml('status', {}, 'A word, good nurse'));
@@ -237,7 +228,7 @@ describe('presence without subscriptions', () => {
   });
 
   it('the resources of one account see each other come, change and go', async () => {
-    const [r] = await accounts('romeo');
+    const [r] = await server.createFreshUsers('romeo');
     const garden = await online(r, 'garden');
     const orchard = await online(r, 'orchard');
     await garden.waitFor(presenceFrom(orchard.jid, undefined));
@@ -250,7 +241,7 @@ describe('presence without subscriptions', () => {
   });
 
   it('a probe from a non-subscriber reveals nothing', async () => {
-    const [r, j] = await accounts('romeo', 'juliet');
+    const [r, j] = await server.createFreshUsers('romeo', 'juliet');
     const romeo = await online(r);
     const juliet = await online(j);
     await send(romeo, { to: bare(j), type: 'probe' });
@@ -263,7 +254,7 @@ describe('presence without subscriptions', () => {
 });
 
 it('pre-approval lets a later request through without asking (RFC 6121 §3.4)', async () => {
-  const [r, j] = await accounts('romeo', 'juliet');
+  const [r, j] = await server.createFreshUsers('romeo', 'juliet');
   const romeo = await online(r);
   const juliet = await online(j);
   await send(juliet, { to: bare(r), type: 'subscribed' });
@@ -281,7 +272,7 @@ it('pre-approval lets a later request through without asking (RFC 6121 §3.4)', 
 });
 
 it('refuses an unknown presence type with bad-request', async () => {
-  const [r, j] = await accounts('romeo', 'juliet');
+  const [r, j] = await server.createFreshUsers('romeo', 'juliet');
   const romeo = await online(r);
   await send(romeo, { to: bare(j), type: 'hug', id: 'p1' });
   await send(romeo, { type: 'wave', id: 'p2' });

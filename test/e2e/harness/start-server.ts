@@ -16,6 +16,8 @@ export interface TestServer {
   dataDir: string;
   running: RunningServer;
   createUser(username: string, password?: string): Promise<{ jid: string; username: string; password: string }>;
+  /** Fresh accounts for one test (`romeo3`, `juliet3`…), so no test sees another's data; password `<name>-secret`. */
+  createFreshUsers(...names: string[]): Promise<string[]>;
   stop(): Promise<void>;
 }
 
@@ -32,15 +34,23 @@ export async function startTestServer(overrides: RawConfig = {}): Promise<TestSe
   };
   const config = parseConfig(raw, dataDir);
   const running = await startServer(config, createLogger(config.log.level));
+  let freshRound = 0;
+  async function createUser(username: string, password = `${username}-secret`) {
+    const jid = `${username}@${config.hosts[0]}`;
+    await running.server.accounts.create(jid, password);
+    return { jid, username, password };
+  }
   return {
     domain: config.hosts[0],
     ports: running.ports as TestServer['ports'],
     dataDir,
     running,
-    async createUser(username, password = `${username}-secret`) {
-      const jid = `${username}@${config.hosts[0]}`;
-      await running.server.accounts.create(jid, password);
-      return { jid, username, password };
+    createUser,
+    async createFreshUsers(...names) {
+      freshRound++;
+      const usernames = names.map((name) => `${name}${freshRound}`);
+      for (const username of usernames) await createUser(username);
+      return usernames;
     },
     async stop() {
       await running.stop('test finished');
