@@ -1,13 +1,14 @@
 /**
  * `npm run bench`: runs the load scenarios (logins, messages, memory,
- * hibernation) against Perch and, when installed and not `--perch-only`,
+ * hibernation, groupchat, muc-join) against Perch and, when installed and not `--perch-only`,
  * Prosody, one server at a time with the same generator and workload, each
  * scenario on a freshly started server; then prints a Markdown report. With
  * `--target` it measures an already running server instead. Bounded in count
  * and time; child processes and temp dirs are removed on exit, error or Ctrl-C.
  * The archive scenario measures Perch's storage in this process, no server.
  *
- *   npm run bench [-- --scenario logins|messages|memory|hibernation|archive] [--perch-only] [--archive-size 1000000]
+ *   npm run bench [-- --scenario logins|messages|memory|hibernation|groupchat|muc-join|archive] [--perch-only]
+ *     [--archive-size 1000000] [--occupants 500]
  *   npm run bench -- --target 127.0.0.1:5222 --domain example.org --accounts bench,secret [--accounts-count 1000] [--pid 1234]
  */
 import { loadavg } from 'node:os';
@@ -17,6 +18,7 @@ import { messages } from './scenarios/messages.js';
 import { memory } from './scenarios/memory.js';
 import { hibernation } from './scenarios/hibernation.js';
 import { archiveScenario } from './scenarios/archive.js';
+import { groupchatScenario, mucJoinScenario } from './scenarios/groupchat.js';
 import type { LocalScenario, Metric, Scenario } from './scenarios/scenario.js';
 import { perchVersion, preparePerch } from './servers/perch.js';
 import { PROSODY_BIN, prepareProsody, prosodyInstalled } from './servers/prosody.js';
@@ -29,6 +31,8 @@ const scenarioList = (opts: ReturnType<typeof options>): AnyScenario[] => [
   messages,
   memory,
   hibernation,
+  groupchatScenario(Number(opts.occupants)),
+  mucJoinScenario(Number(opts.occupants)),
   archiveScenario(Number(opts['archive-size'])),
 ];
 const isLocal = (s: AnyScenario): s is LocalScenario => 'local' in s;
@@ -36,7 +40,8 @@ const isLocal = (s: AnyScenario): s is LocalScenario => 'local' in s;
 const OVERALL_LIMIT_MS = 20 * 60_000;
 
 const HELP = `usage: npm run bench -- [options]
-  --scenario <name>        only run logins, messages, memory, hibernation or archive
+  --scenario <name>        only run logins, messages, memory, hibernation, groupchat, muc-join or archive
+  --occupants <N>          occupants of the room in groupchat and muc-join (default 500)
   --archive-size <N>       messages in the archive the archive scenario queries (default 1000000)
   --perch-only             do not run Prosody even if installed
   --target <host:port>     measure an already running server (plaintext c2s)
@@ -62,6 +67,7 @@ function options() {
       'accounts-count': { type: 'string', default: '1000' },
       pid: { type: 'string' },
       'archive-size': { type: 'string', default: '1000000' },
+      occupants: { type: 'string', default: '500' },
       help: { type: 'boolean', default: false },
     },
   });

@@ -29,6 +29,8 @@ export interface RawClientOptions {
   presence?: boolean;
   /** Bound on the whole login, in ms (default 30 s). */
   timeoutMs?: number;
+  /** Sees every chunk read after bind (before waiters run), for scans of its own. */
+  onText?: (chunk: string) => void;
 }
 
 const SASL_NS = 'urn:ietf:params:xml:ns:xmpp-sasl';
@@ -196,6 +198,7 @@ export class RawClient {
   private startCounting(): void {
     this.counting = true;
     this.counter.feed(this.negotiationBuffer);
+    if (this.negotiationBuffer) this.opts.onText?.(this.negotiationBuffer);
     this.negotiationBuffer = '';
   }
 
@@ -222,8 +225,10 @@ export class RawClient {
   }
 
   private onData(chunk: string): void {
-    if (this.counting) this.counter.feed(chunk);
-    else this.negotiationBuffer += chunk;
+    if (this.counting) {
+      this.counter.feed(chunk);
+      this.opts.onText?.(chunk);
+    } else this.negotiationBuffer += chunk;
     if (this.counting && this.counter.count('<stream:error') > 0) {
       return this.fail(new Error(`stream error from server after bind (${this.jid})`));
     }

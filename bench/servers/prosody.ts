@@ -3,7 +3,7 @@
  * generated config in a temp dir: plaintext c2s on a free loopback port, no
  * s2s or HTTP listener, no mod_limits, internal_hashed SCRAM-SHA-256
  * credentials with Perch's iteration count, and modules comparable to
- * Perch's defaults.
+ * Perch's defaults, plus a MUC component on `rooms.<domain>` like Perch's.
  *
  * Prosody refuses to run as root (mod_posix; see prosody.im/doc/root), so
  * when we are root it runs as the `prosody` system user with a data dir that
@@ -86,6 +86,12 @@ password_hash = "SHA-256"
 default_iteration_count = ${ITERATIONS}
 ${archiveConfig()}log = { warn = "*console" }
 VirtualHost "${BENCH_DOMAIN}"
+
+-- Group chat as Perch serves it: any local user may create a room, which
+-- stays locked until its owner submits the instant-room form (XEP-0045 §10.1.2).
+Component "rooms.${BENCH_DOMAIN}" "muc"
+restrict_room_creation = false
+muc_room_locking = true
 `;
 }
 
