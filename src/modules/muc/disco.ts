@@ -14,7 +14,9 @@ import { answerIq } from '../../core/router/reply.js';
 import type { StanzaEvent } from '../../core/events/event-map.js';
 import { infoQuery, itemsQuery } from '../disco/info.js';
 import { MUC_NS } from './ns.js';
+import { SELF_PING_FEATURE } from './occupant-iq.js';
 import { roomFor } from './owner.js';
+import { configFeatures } from './config.js';
 import type { MucService } from './service.js';
 import type { Room } from './room.js';
 
@@ -33,13 +35,9 @@ export function roomFeatures(room: Room): string[] {
     MUC_NS.muc,
     MUC_NS.stanzaId,
     MUC_NS.occupantId,
+    SELF_PING_FEATURE,
     NS.discoInfo,
-    room.config.public ? 'muc_public' : 'muc_hidden',
-    'muc_open',
-    'muc_unmoderated',
-    'muc_unsecured',
-    room.config.whois === 'anyone' ? 'muc_nonanonymous' : 'muc_semianonymous',
-    room.config.persistent ? 'muc_persistent' : 'muc_temporary',
+    ...configFeatures(room.config),
   ];
 }
 

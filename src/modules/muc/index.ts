@@ -19,7 +19,11 @@ import { handleLeave, handlePresenceUpdate } from './leave.js';
 import { handleNickChange } from './nick.js';
 import { handleGroupchat, handlePrivateMessage } from './messages.js';
 import { handleOwnerGet, handleOwnerSet } from './owner.js';
+import { handleAdminGet, handleAdminSet } from './admin.js';
 import { roomInfo, roomItems, serviceItems } from './disco.js';
+import { handleBounce } from './ghosts.js';
+import { handleOccupantIq } from './occupant-iq.js';
+import { handleInvitationMessage } from './invitations.js';
 
 declare module '../../core/module/define-module.js' {
   interface ModuleExports {
@@ -36,7 +40,8 @@ async function handleOccupantPresence(service: MucService, event: StanzaEvent): 
     if (room) await handleLeave(service, room, event);
     return true;
   }
-  // Errors (ghost detection) and subscriptions are not room business yet.
+  if (type === 'error') return handleBounce(service, event);
+  // Subscriptions are not room business.
   if (type !== undefined) return true;
   const occupant = room?.occupantOf(from.toString());
   if (!room || !occupant) await handleJoin(service, event);
@@ -59,7 +64,8 @@ function existingRoom(service: MucService, event: StanzaEvent) {
 
 async function handleRoomMessage(service: MucService, event: StanzaEvent): Promise<true | undefined> {
   const type = event.stanza.attrs.type;
-  if (type === 'error') return true;
+  if (type === 'error') return handleBounce(service, event);
+  if (type !== 'groupchat' && (await handleInvitationMessage(service, event))) return true;
   if (type !== 'groupchat') return undefined;
   await handleGroupchat(service, existingRoom(service, event), event);
   return true;
@@ -82,13 +88,17 @@ export default defineModule({
     'presence/bare': (event) => handleBarePresence(event),
     'message/bare': (event, mod) => handleRoomMessage(mod.api, event),
     'message/full': async (event, mod) => {
+      if (event.stanza.attrs.type === 'error') return handleBounce(mod.api, event);
       await handlePrivateMessage(mod.api, existingRoom(mod.api, event), event);
       return true;
     },
+    'iq/full': { handler: (event, mod) => handleOccupantIq(mod.api, event), priority: 10 },
     'iq-get/host/http://jabber.org/protocol/disco#items:query': { handler: (event, mod) => serviceItems(mod.api, event), priority: 10 },
     'iq-get/bare/http://jabber.org/protocol/disco#info:query': { handler: (event, mod) => roomInfo(mod.api, event), priority: 10 },
     'iq-get/bare/http://jabber.org/protocol/disco#items:query': { handler: (event, mod) => roomItems(mod.api, event), priority: 10 },
     'iq-set/bare/http://jabber.org/protocol/muc#owner:query': (event, mod) => handleOwnerSet(mod.api, event),
     'iq-get/bare/http://jabber.org/protocol/muc#owner:query': (event, mod) => handleOwnerGet(mod.api, event),
+    'iq-set/bare/http://jabber.org/protocol/muc#admin:query': (event, mod) => handleAdminSet(mod.api, event),
+    'iq-get/bare/http://jabber.org/protocol/muc#admin:query': (event, mod) => handleAdminGet(mod.api, event),
   },
 });

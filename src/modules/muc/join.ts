@@ -17,6 +17,8 @@ import type { StanzaEvent } from '../../core/events/event-map.js';
 import { MUC_NS, STATUS } from './ns.js';
 import { occupantPresence, presenceToAll } from './presence.js';
 import { parseHistoryRequest, selectHistory } from './history.js';
+import { checkEntry } from './config.js';
+import { checkAdmission } from './affiliations.js';
 import type { MucService } from './service.js';
 import type { Occupant } from './occupant.js';
 import type { Room } from './room.js';
@@ -33,6 +35,8 @@ export async function handleJoin(service: MucService, event: StanzaEvent): Promi
   } else if (room.locked && room.affiliationOf(from.bareString()) !== 'owner') {
     throw new StanzaError('item-not-found', 'the room is locked until its owner configures it');
   }
+  if (!created) checkAdmission(room, room.affiliationOf(from.bareString()));
+  if (!created) checkEntry(room.config, entryFacts(room, stanza, from.bareString(), nick));
   const presence = stanza.clone();
   const { occupant, isNew } = room.enter(nick, from.toString(), from.bareString(), presence, service.occupantId(roomJid, from.bareString()));
   const session = from.toString();
@@ -45,6 +49,14 @@ export async function handleJoin(service: MucService, event: StanzaEvent): Promi
   const wanted = parseHistoryRequest(stanza.getChild('x', MUC_NS.muc)?.getChild('history'));
   await service.send(...selectHistory(room.history, wanted).map((entry) => historyMessage(room, entry.stanza, entry.at, session)));
   await service.send(subjectMessage(room, session));
+}
+
+/** What the room's configuration needs to know to admit someone (config.ts, checkEntry). */
+function entryFacts(room: Room, stanza: Element, bareJid: string, nick: string) {
+  const affiliation = room.affiliationOf(bareJid);
+  // A further session of an existing occupant takes no new place in the room.
+  const privileged = affiliation === 'owner' || affiliation === 'admin' || room.occupants.get(nick)?.bareJid === bareJid;
+  return { mucElement: stanza.getChild('x', MUC_NS.muc), occupants: room.occupants.size, privileged };
 }
 
 /** Every other occupant's presence, to the joining session. */

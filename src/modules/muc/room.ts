@@ -12,24 +12,9 @@ import { Occupant, type Affiliation, type Role } from './occupant.js';
 import type { HistoryEntry } from './history.js';
 import type { Element } from '../../core/xml/element.js';
 
-export interface RoomConfig {
-  name?: string;
-  public: boolean;
-  persistent: boolean;
-  /** Who sees occupants' real JIDs: semi-anonymous (moderators) or non-anonymous (anyone). */
-  whois: 'moderators' | 'anyone';
-  /** muc#roomconfig_changesubject: may participants change the subject? */
-  changeSubject: boolean;
-  historyLength: number;
-}
-
-export const DEFAULT_ROOM_CONFIG: RoomConfig = {
-  public: true,
-  persistent: false,
-  whois: 'moderators',
-  changeSubject: false,
-  historyLength: 20,
-};
+// The configuration model lives in config.ts; re-exported for existing importers.
+import { DEFAULT_ROOM_CONFIG, type RoomConfig } from './config.js';
+export { DEFAULT_ROOM_CONFIG, type RoomConfig };
 
 export interface Subject {
   text: string;
