@@ -45,7 +45,7 @@ describe('parseConfig defaults', () => {
       modules: [],
       server: { name: 'Perch' },
       stream_management: { hibernation_timeout: 300, max_queue: 500 },
-      muc: { enabled: true, domain: 'rooms.localhost', admins: [] },
+      muc: { enabled: true, domain: 'rooms.localhost', admins: [], restrict_creation: 'local' },
     });
   });
 

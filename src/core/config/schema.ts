@@ -66,6 +66,8 @@ export interface PerchConfig {
     domain: string;
     /** Bare JIDs with owner rights on every room. */
     admins: string[];
+    /** Who may create rooms: any local user, or only `admins`. */
+    restrict_creation: 'local' | 'admins';
   };
 }
 
@@ -153,6 +155,7 @@ export const configSchema = z.strictObject(
       enabled: flag(true),
       domain: domain.optional(),
       admins: z.array(nonEmpty(), { error: 'expected a list of JIDs' }).default([]),
+      restrict_creation: z.enum(['local', 'admins'], { error: 'expected local or admins' }).default('local'),
     }),
   },
   { error: 'expected a mapping' },

@@ -17,6 +17,7 @@ import { MUC_NS } from './ns.js';
 import { SELF_PING_FEATURE } from './occupant-iq.js';
 import { roomFor } from './owner.js';
 import { configFeatures } from './config.js';
+import { MAM } from '../mam/ns.js';
 import type { MucService } from './service.js';
 import type { Room } from './room.js';
 
@@ -38,6 +39,8 @@ export function roomFeatures(room: Room): string[] {
     SELF_PING_FEATURE,
     NS.discoInfo,
     ...configFeatures(room.config),
+    // XEP-0313 §7: the room JID holds an archive.
+    ...(room.config.archive ? [MAM.ns] : []),
   ];
 }
 

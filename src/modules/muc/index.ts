@@ -24,6 +24,10 @@ import { roomInfo, roomItems, serviceItems } from './disco.js';
 import { handleBounce } from './ghosts.js';
 import { handleOccupantIq } from './occupant-iq.js';
 import { handleInvitationMessage } from './invitations.js';
+import { RoomPersistence, savingRoom } from './persistence.js';
+import { RoomArchive } from './room-archive.js';
+import { handleVoiceMessage } from './moderation.js';
+import { handleRegisterGet, handleRegisterSet, handleRoomUserItem } from './registration.js';
 
 declare module '../../core/module/define-module.js' {
   interface ModuleExports {
@@ -66,6 +70,7 @@ async function handleRoomMessage(service: MucService, event: StanzaEvent): Promi
   const type = event.stanza.attrs.type;
   if (type === 'error') return handleBounce(service, event);
   if (type !== 'groupchat' && (await handleInvitationMessage(service, event))) return true;
+  if (type !== 'groupchat' && (await handleVoiceMessage(service, event))) return true;
   if (type !== 'groupchat') return undefined;
   await handleGroupchat(service, existingRoom(service, event), event);
   return true;
@@ -75,8 +80,12 @@ export default defineModule({
   name: 'muc',
   depends: ['disco'],
   features: [MUC_NS.muc],
-  setup(ctx) {
+  stores: { rooms: 'keyval', history: 'archive' },
+  async setup(ctx) {
     const service = new MucService(ctx.host);
+    service.persistence = new RoomPersistence(ctx.stores.rooms);
+    service.archive = new RoomArchive(ctx.stores.history);
+    for (const room of await service.persistence.load()) service.rooms.set(room.jid, room);
     ctx.host.identities.splice(0, ctx.host.identities.length, { category: 'conference', type: 'text', name: 'Chatrooms' });
     for (const host of ctx.server.hosts.values()) {
       if (host.acceptsClients) (host.modules.get('disco') as DiscoApi | undefined)?.addItem(ctx.host.name, 'Chatrooms');
@@ -86,7 +95,7 @@ export default defineModule({
   hooks: {
     'presence/full': (event, mod) => handleOccupantPresence(mod.api, event),
     'presence/bare': (event) => handleBarePresence(event),
-    'message/bare': (event, mod) => handleRoomMessage(mod.api, event),
+    'message/bare': savingRoom((event, mod) => handleRoomMessage(mod.api, event)),
     'message/full': async (event, mod) => {
       if (event.stanza.attrs.type === 'error') return handleBounce(mod.api, event);
       await handlePrivateMessage(mod.api, existingRoom(mod.api, event), event);
@@ -94,11 +103,14 @@ export default defineModule({
     },
     'iq/full': { handler: (event, mod) => handleOccupantIq(mod.api, event), priority: 10 },
     'iq-get/host/http://jabber.org/protocol/disco#items:query': { handler: (event, mod) => serviceItems(mod.api, event), priority: 10 },
-    'iq-get/bare/http://jabber.org/protocol/disco#info:query': { handler: (event, mod) => roomInfo(mod.api, event), priority: 10 },
+    'iq-get/bare/http://jabber.org/protocol/disco#info:query': { handler: (event, mod) => handleRoomUserItem(mod.api, event) ?? roomInfo(mod.api, event), priority: 10 },
+    'iq-get/bare/jabber:iq:register:query': (event, mod) => handleRegisterGet(mod.api, event),
+    'iq-set/bare/jabber:iq:register:query': (event, mod) => handleRegisterSet(mod.api, event),
     'iq-get/bare/http://jabber.org/protocol/disco#items:query': { handler: (event, mod) => roomItems(mod.api, event), priority: 10 },
-    'iq-set/bare/http://jabber.org/protocol/muc#owner:query': (event, mod) => handleOwnerSet(mod.api, event),
+    'iq-set/bare/http://jabber.org/protocol/muc#owner:query': savingRoom((event, mod) => handleOwnerSet(mod.api, event)),
     'iq-get/bare/http://jabber.org/protocol/muc#owner:query': (event, mod) => handleOwnerGet(mod.api, event),
-    'iq-set/bare/http://jabber.org/protocol/muc#admin:query': (event, mod) => handleAdminSet(mod.api, event),
+    'iq-set/bare/http://jabber.org/protocol/muc#admin:query': savingRoom((event, mod) => handleAdminSet(mod.api, event)),
+    'iq-set/bare/urn:xmpp:mam:2:query': (event, mod) => mod.api.archive!.query(mod.api, event),
     'iq-get/bare/http://jabber.org/protocol/muc#admin:query': (event, mod) => handleAdminGet(mod.api, event),
   },
 });

@@ -14,6 +14,7 @@ import { tryParseJid } from '../../core/jid/jid.js';
 import { x, type Element } from '../../core/xml/element.js';
 import type { StanzaEvent } from '../../core/events/event-map.js';
 import { MUC_NS } from './ns.js';
+import { checkInvitation } from './moderation.js';
 import type { MucService } from './service.js';
 import type { Room } from './room.js';
 
@@ -48,7 +49,9 @@ function jidAttr(el: Element, name: string): string {
 
 async function sendInvitations(service: MucService, room: Room, event: StanzaEvent, invites: Element[]): Promise<void> {
   const inviter = event.from.toString();
-  if (!room.occupantOf(inviter)) throw new StanzaError('not-acceptable', 'only occupants may invite');
+  const occupant = room.occupantOf(inviter);
+  if (!occupant) throw new StanzaError('not-acceptable', 'only occupants may invite');
+  checkInvitation(room, occupant);
   const invitees = invites.map((invite) => ({ to: jidAttr(invite, 'to'), reason: invite.getChild('reason') }));
   // Read loosely: the password settings belong to the room configuration (config.ts).
   const config = room.config as { passwordProtected?: boolean; password?: string };

@@ -19,6 +19,8 @@ import { occupantPresence, presenceToAll } from './presence.js';
 import { parseHistoryRequest, selectHistory } from './history.js';
 import { checkEntry } from './config.js';
 import { checkAdmission } from './affiliations.js';
+import { checkNick } from './limits.js';
+import { checkReservedNick } from './registration.js';
 import type { MucService } from './service.js';
 import type { Occupant } from './occupant.js';
 import type { Room } from './room.js';
@@ -26,16 +28,18 @@ import type { Room } from './room.js';
 export async function handleJoin(service: MucService, event: StanzaEvent): Promise<void> {
   const { stanza, from, to } = event;
   const roomJid = to.bareString();
-  const nick = to.resource!;
+  const nick = checkNick(to.resource);
   let room = service.rooms.get(roomJid);
   const created = room === undefined;
   if (!room) {
+    service.persistence?.checkNotDestroyed(roomJid);
     if (!service.mayCreate(from)) throw new StanzaError('not-allowed', 'you may not create rooms here');
     room = service.create(roomJid, from.bareString());
   } else if (room.locked && room.affiliationOf(from.bareString()) !== 'owner') {
     throw new StanzaError('item-not-found', 'the room is locked until its owner configures it');
   }
   if (!created) checkAdmission(room, room.affiliationOf(from.bareString()));
+  if (!created) checkReservedNick(room, from.bareString(), nick);
   if (!created) checkEntry(room.config, entryFacts(room, stanza, from.bareString(), nick));
   const presence = stanza.clone();
   const { occupant, isNew } = room.enter(nick, from.toString(), from.bareString(), presence, service.occupantId(roomJid, from.bareString()));
@@ -47,7 +51,7 @@ export async function handleJoin(service: MucService, event: StanzaEvent): Promi
   if (created) statuses.push(STATUS.newRoom);
   await service.send(occupantPresence(room, occupant, session, { viewer: occupant, statuses, session }));
   const wanted = parseHistoryRequest(stanza.getChild('x', MUC_NS.muc)?.getChild('history'));
-  await service.send(...selectHistory(room.history, wanted).map((entry) => historyMessage(room, entry.stanza, entry.at, session)));
+  await service.send(...selectHistory(await service.historyOf(room), wanted).map((entry) => historyMessage(room, entry.stanza, entry.at, session)));
   await service.send(subjectMessage(room, session));
 }
 

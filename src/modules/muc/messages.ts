@@ -13,6 +13,8 @@ import { x, type Element } from '../../core/xml/element.js';
 import type { StanzaEvent } from '../../core/events/event-map.js';
 import { MUC_NS } from './ns.js';
 import { handleSubjectChange } from './subject.js';
+import { checkMessageRate } from './limits.js';
+import { checkPrivateMessage } from './moderation.js';
 import type { MucService } from './service.js';
 import type { Occupant } from './occupant.js';
 import type { Room } from './room.js';
@@ -38,6 +40,7 @@ export async function handleGroupchat(service: MucService, room: Room, event: St
   const sender = senderIn(room, event);
   if (event.stanza.getChild('subject') && !event.stanza.getChild('body')) return handleSubjectChange(service, room, sender, event);
   if (sender.role === 'visitor' || sender.role === 'none') throw new StanzaError('forbidden', 'you have no voice in this room');
+  checkMessageRate(sender);
   const message = sanitised(event.stanza, room.jid);
   message.attrs.from = `${room.jid}/${sender.nick}`;
   delete message.attrs.to;
@@ -45,7 +48,7 @@ export async function handleGroupchat(service: MucService, room: Room, event: St
     x('stanza-id', { xmlns: MUC_NS.stanzaId, id: service.newStanzaId(), by: room.jid }),
     x('occupant-id', { xmlns: MUC_NS.occupantId, id: sender.occupantId }),
   );
-  if (message.getChild('body')) room.addHistory(message);
+  if (message.getChild('body')) await service.recordMessage(room, message);
   await service.send(...copiesToAll(room, message));
 }
 
@@ -67,6 +70,7 @@ export async function handlePrivateMessage(service: MucService, room: Room, even
   if (stanza.attrs.type === 'error') return;
   if (stanza.attrs.type === 'groupchat') throw new StanzaError('bad-request', 'groupchat must go to the room');
   const sender = senderIn(room, event);
+  checkPrivateMessage(room, sender);
   const addressee = room.occupants.get(event.to.resource!);
   if (!addressee) throw new StanzaError('item-not-found', 'no such occupant');
   const message = sanitised(stanza, room.jid);

@@ -9,13 +9,16 @@ import { StanzaError } from '../../core/errors/stanza-error.js';
 import type { StanzaEvent } from '../../core/events/event-map.js';
 import { STATUS } from './ns.js';
 import { presenceToAll } from './presence.js';
+import { checkNick } from './limits.js';
+import { checkReservedNick } from './registration.js';
 import type { MucService } from './service.js';
 import type { Room } from './room.js';
 
 export async function handleNickChange(service: MucService, room: Room, event: StanzaEvent): Promise<void> {
   const session = event.from.toString();
   const occupant = room.occupantOf(session)!;
-  const newNick = event.to.resource!;
+  const newNick = checkNick(event.to.resource);
+  checkReservedNick(room, occupant.bareJid, newNick);
   const holder = room.occupants.get(newNick);
   if (holder && holder !== occupant) throw new StanzaError('conflict', 'that nickname is in use');
   const leaving = presenceToAll(room, occupant, { type: 'unavailable', newNick, statuses: [STATUS.nickChanged], session });

@@ -6,8 +6,8 @@
  * model itself is in config.ts.
  *
  * A temporary room simply stops existing once destroyed, so a later join
- * creates a new one; the `gone` answer for destroyed persistent rooms comes
- * with persistence.
+ * creates a new one; a destroyed persistent room leaves a tombstone so later
+ * joins get `gone` (persistence.ts).
  *
  * References: XEP-0045 §10.1.2 (instant room), §10.1.3 (reserved room,
  * cancelling), §10.2 (subsequent configuration), §10.2.1 (notification of
@@ -104,5 +104,6 @@ export async function destroyRoom(service: MucService, room: Room, request?: Ele
     }
   }
   service.rooms.delete(room.jid);
+  await service.roomDestroyed(room, request);
   await service.send(...presences);
 }

@@ -26,6 +26,8 @@ export class Room {
   readonly occupants = new Map<string, Occupant>();
   private readonly bySession = new Map<string, Occupant>();
   readonly affiliations = new Map<string, Affiliation>();
+  /** Bare JID → the nick it registered with the room (§7.10, registration.ts). */
+  readonly reservedNicks = new Map<string, string>();
   readonly history: HistoryEntry[] = [];
   subject?: Subject;
   /** A new room stays locked until its owner submits a configuration (§10.1.1). */
@@ -52,9 +54,10 @@ export class Room {
     return this.affiliations.get(bareJid) ?? 'none';
   }
 
-  /** Default role for an affiliation in an unmoderated room (§5.1.2). */
-  static roleFor(affiliation: Affiliation): Role {
+  /** Default role for an affiliation (§5.1.2): in a moderated room, newcomers without membership are visitors. */
+  static roleFor(affiliation: Affiliation, moderated = false): Role {
     if (affiliation === 'owner' || affiliation === 'admin') return 'moderator';
+    if (affiliation === 'none' && moderated) return 'visitor';
     return affiliation === 'outcast' ? 'none' : 'participant';
   }
 
@@ -71,7 +74,7 @@ export class Room {
       return { occupant: holder, isNew: false };
     }
     const affiliation = this.affiliationOf(bareJid);
-    const occupant = new Occupant(nick, bareJid, Room.roleFor(affiliation), affiliation, occupantId);
+    const occupant = new Occupant(nick, bareJid, Room.roleFor(affiliation, this.config.moderated), affiliation, occupantId);
     occupant.setPresence(fullJid, presence);
     this.occupants.set(nick, occupant);
     this.bySession.set(fullJid, occupant);

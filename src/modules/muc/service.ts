@@ -10,12 +10,18 @@ import { Room } from './room.js';
 import type { Element } from '../../core/xml/element.js';
 import type { Host } from '../../core/host.js';
 import type { JID } from '../../core/jid/jid.js';
+import type { RoomPersistence } from './persistence.js';
+import type { RoomArchive } from './room-archive.js';
+import type { HistoryEntry } from './history.js';
 
 export class MucService {
   readonly rooms = new Map<string, Room>();
   /** Rooms are temporary for now, so a per-run secret keeps ids stable enough. */
   private readonly secret = randomBytes(32);
   private readonly admins: Set<string>;
+  /** Set by the module's setup when the host has storage (persistence.ts, room-archive.ts). */
+  persistence?: RoomPersistence;
+  archive?: RoomArchive;
 
   constructor(readonly host: Host) {
     this.admins = new Set(host.config.muc.admins.map((jid) => jid.toLowerCase()));
@@ -25,9 +31,10 @@ export class MucService {
     return this.host.name;
   }
 
-  /** Creation policy: any account of a local user host, or a service admin. */
+  /** Creation policy (`muc.restrict_creation`): any account of a local user host, or service admins only. */
   mayCreate(from: JID): boolean {
     if (this.admins.has(from.bareString())) return true;
+    if (this.host.config.muc.restrict_creation === 'admins') return false;
     const userHost = this.host.server.hosts.get(from.domain);
     return userHost !== undefined && userHost.acceptsClients && from.local !== undefined;
   }
@@ -42,12 +49,45 @@ export class MucService {
     for (const admin of this.admins) if (admin !== owner) room.affiliations.set(admin, 'owner');
     room.locked = true;
     this.rooms.set(roomJid, room);
+    // A new room starts with an empty archive, whatever an earlier temporary room of this name left.
+    this.dropArchive(room);
     return room;
   }
 
-  /** Temporary rooms vanish with their last occupant (§10.9 for persistent ones, later). */
+  /** Temporary rooms vanish with their last occupant, archive and all; persistent ones stay (§10.9). */
   forgetIfEmpty(room: Room): void {
-    if (room.isEmpty && !room.config.persistent) this.rooms.delete(room.jid);
+    if (!room.isEmpty || room.config.persistent) return;
+    this.rooms.delete(room.jid);
+    this.dropArchive(room);
+  }
+
+  /** Callers are synchronous; a failed delete only leaves old messages behind. */
+  private dropArchive(room: Room): void {
+    this.archive?.forget(room).catch(() => undefined);
+  }
+
+  /** Saves a persistent room after a change (unchanged rooms are not written). */
+  async saveRoom(roomJid: string): Promise<void> {
+    const room = this.rooms.get(roomJid);
+    if (room) await this.persistence?.save(room);
+  }
+
+  /** Join history: from the archive when the room archives, else the room's memory. */
+  async historyOf(room: Room): Promise<readonly HistoryEntry[]> {
+    if (this.archive && room.config.archive) return this.archive.history(room);
+    return room.history;
+  }
+
+  /** A reflected groupchat message: kept in memory and, when archiving, in the archive. */
+  async recordMessage(room: Room, message: Element): Promise<void> {
+    room.addHistory(message);
+    await this.archive?.append(room, message);
+  }
+
+  /** After §10.9: a persistent room leaves a tombstone, its archive goes. */
+  async roomDestroyed(room: Room, request?: Element): Promise<void> {
+    await this.persistence?.destroyed(room, request);
+    await this.archive?.forget(room);
   }
 
   occupantId(roomJid: string, bareJid: string): string {

@@ -19,6 +19,8 @@ export interface TestServer {
   /** Fresh accounts for one test (`romeo3`, `juliet3`…), so no test sees another's data; password `<name>-secret`. */
   createFreshUsers(...names: string[]): Promise<string[]>;
   stop(): Promise<void>;
+  /** Stops the server and starts it again on the same data dir and config (new ephemeral ports). */
+  restart(): Promise<void>;
 }
 
 export type RawConfig = Record<string, unknown>;
@@ -33,14 +35,14 @@ export async function startTestServer(overrides: RawConfig = {}): Promise<TestSe
     log: { level: process.env.PERCH_TEST_LOG ?? 'silent' },
   };
   const config = parseConfig(raw, dataDir);
-  const running = await startServer(config, createLogger(config.log.level));
+  let running = await startServer(config, createLogger(config.log.level));
   let freshRound = 0;
   async function createUser(username: string, password = `${username}-secret`) {
     const jid = `${username}@${config.hosts[0]}`;
     await running.server.accounts.create(jid, password);
     return { jid, username, password };
   }
-  return {
+  const server: TestServer = {
     domain: config.hosts[0],
     ports: running.ports as TestServer['ports'],
     dataDir,
@@ -56,5 +58,12 @@ export async function startTestServer(overrides: RawConfig = {}): Promise<TestSe
       await running.stop('test finished');
       await rm(dataDir, { recursive: true, force: true });
     },
+    async restart() {
+      await running.stop('test restart');
+      running = await startServer(config, createLogger(config.log.level));
+      server.running = running;
+      server.ports = running.ports as TestServer['ports'];
+    },
   };
+  return server;
 }

@@ -1,0 +1,139 @@
+/**
+ * Persistent rooms: what of a room survives a restart (configuration,
+ * affiliations, subject), saved whenever it changes and loaded when the
+ * service starts; and the small record a destroyed persistent room leaves
+ * behind so later joins learn it is gone, with its alternate venue.
+ * Temporary rooms are never stored. Occupants are not stored here: their
+ * restoration belongs with account-level occupants.
+ *
+ * References: XEP-0045 §10.1.3 (muc#roomconfig_persistentroom), §10.9
+ * (destroying a room; `<gone/>` for later joins), §7.2 (entering);
+ * RFC 6120 §8.3.3.5 (gone, with an alternate address).
+ */
+import { StanzaError } from '../../core/errors/stanza-error.js';
+import type { Element } from '../../core/xml/element.js';
+import { NS } from '../../core/xml/ns.js';
+import type { KeyValStore } from '../../core/storage/stores.js';
+import type { StanzaEvent } from '../../core/events/event-map.js';
+import type { MucService } from './service.js';
+import { DEFAULT_ROOM_CONFIG, Room, type RoomConfig, type Subject } from './room.js';
+import type { Affiliation } from './occupant.js';
+
+/** A persistent room as stored, keyed by the room's bare JID. */
+export interface StoredRoom {
+  kind: 'room';
+  config: RoomConfig;
+  affiliations: [string, Affiliation][];
+  /** Registered nicks by bare JID (§7.10); absent in rooms saved before registration existed. */
+  reservedNicks?: [string, string][];
+  subject?: Subject;
+}
+
+/** What is left of a destroyed persistent room (§10.9). */
+export interface Tombstone {
+  kind: 'destroyed';
+  alternate?: string;
+  reason?: string;
+}
+
+export type StoredRecord = StoredRoom | Tombstone;
+
+/** `<gone/>` carrying the alternate venue as an XMPP URI, as RFC 6120 §8.3.3.5 lets it. */
+export class GoneError extends StanzaError {
+  constructor(private readonly alternate?: string) {
+    super('gone', 'this room has been destroyed');
+  }
+
+  override toElement(by?: string): Element {
+    const error = super.toElement(by);
+    const gone = error.getChild('gone', NS.stanzaErrors);
+    if (gone && this.alternate) gone.append(`xmpp:${this.alternate}?join`);
+    return error;
+  }
+}
+
+export function snapshot(room: Room): StoredRoom {
+  return {
+    kind: 'room',
+    config: { ...room.config },
+    affiliations: [...room.affiliations.entries()],
+    reservedNicks: [...room.reservedNicks.entries()],
+    subject: room.subject ? { ...room.subject } : undefined,
+  };
+}
+
+export function restore(jid: string, stored: StoredRoom): Room {
+  // Defaults first, so keys added to the model since the room was saved get a value.
+  const room = new Room(jid, { ...DEFAULT_ROOM_CONFIG, ...stored.config });
+  for (const [bareJid, affiliation] of stored.affiliations) room.affiliations.set(bareJid, affiliation);
+  for (const [bareJid, nick] of stored.reservedNicks ?? []) room.reservedNicks.set(bareJid, nick);
+  if (stored.subject) room.subject = stored.subject;
+  return room;
+}
+
+/** Saves persistent rooms when they changed, forgets rooms turned temporary, keeps tombstones. */
+export class RoomPersistence {
+  /** Last saved form of each room, so an unchanged room is not written again. */
+  private readonly saved = new Map<string, string>();
+  private readonly tombstones = new Map<string, Tombstone>();
+
+  constructor(private readonly store: KeyValStore<StoredRecord>) {}
+
+  /** Every stored persistent room; tombstones are kept for `gone` answers. */
+  async load(): Promise<Room[]> {
+    const rooms: Room[] = [];
+    for (const jid of await this.store.users()) {
+      const record = await this.store.get(jid);
+      if (record?.kind === 'destroyed') this.tombstones.set(jid, record);
+      else if (record?.kind === 'room') {
+        rooms.push(restore(jid, record));
+        this.saved.set(jid, JSON.stringify(record));
+      }
+    }
+    return rooms;
+  }
+
+  async save(room: Room): Promise<void> {
+    if (!room.config.persistent) {
+      if (this.saved.delete(room.jid)) await this.store.delete(room.jid);
+      return;
+    }
+    const record = snapshot(room);
+    const serialised = JSON.stringify(record);
+    if (this.saved.get(room.jid) === serialised) return;
+    this.saved.set(room.jid, serialised);
+    this.tombstones.delete(room.jid);
+    await this.store.set(room.jid, record);
+  }
+
+  /** A destroyed persistent room leaves a tombstone; a temporary one leaves nothing. */
+  async destroyed(room: Room, request?: Element): Promise<void> {
+    if (!room.config.persistent) return;
+    this.saved.delete(room.jid);
+    const tombstone: Tombstone = { kind: 'destroyed' };
+    if (request?.attrs.jid) tombstone.alternate = request.attrs.jid;
+    const reason = request?.getChildText('reason');
+    if (reason) tombstone.reason = reason;
+    this.tombstones.set(room.jid, tombstone);
+    await this.store.set(room.jid, tombstone);
+  }
+
+  /** Throws `gone` for a join to a destroyed persistent room (§10.9). */
+  checkNotDestroyed(roomJid: string): void {
+    const tombstone = this.tombstones.get(roomJid);
+    if (tombstone) throw new GoneError(tombstone.alternate);
+  }
+}
+
+
+/**
+ * Wraps a hook handler that may change a room's lasting state (owner and
+ * admin IQs, subject changes) so the room is saved once it succeeded.
+ */
+export function savingRoom<R>(handler: (event: StanzaEvent, mod: { api: MucService }) => Promise<R> | R) {
+  return async (event: StanzaEvent, mod: { api: MucService }): Promise<R> => {
+    const result = await handler(event, mod);
+    await mod.api.saveRoom(event.to.bareString());
+    return result;
+  };
+}
