@@ -98,7 +98,10 @@ export async function startServer(config: PerchConfig, log: Logger): Promise<Run
     (stopping ??= (async () => {
       log.info({ reason }, 'perch stopping');
       await listeners!.stopAccepting();
-      for (const host of server.hosts.values()) await host.bus.fire('host-stopping', { host });
+      // Components (MUC) first: they save their state before user hosts end
+      // sessions and those sessions' unavailable presences reach them.
+      const hosts = [...server.hosts.values()].sort((a, b) => Number(a.acceptsClients) - Number(b.acceptsClients));
+      for (const host of hosts) await host.bus.fire('host-stopping', { host });
       server.closeAll(new StreamError('system-shutdown', reason));
       await listeners!.closed(2000);
       await storage.close();

@@ -3,12 +3,13 @@
  * persistent room keeps its configuration, affiliations, subject and
  * history; its archive answers MAM queries on the room JID; a destroyed
  * persistent room answers `gone` (with its alternate venue) to later joins;
- * a temporary room does not come back. (Occupants are not restored: that
- * belongs with account-level occupants.)
+ * a temporary room does not come back. Occupants of a persistent room are
+ * restored: returning sessions rejoin quietly, the rest leave with 333; and
+ * occupant-ids stay the same.
  *
  * References: XEP-0045 §7.2.14 (history), §10.1.3 (persistentroom,
  * enablearchiving), §10.9 (destroying, gone); XEP-0313 §3.2, §4;
- * XEP-0359 §3; RFC 6120 §8.3.3.5.
+ * XEP-0359 §3; XEP-0421 §4; RFC 6120 §8.3.3.5.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness/start-server.js';
@@ -134,4 +135,57 @@ it('lets non-occupants of a public room query its archive but keeps members-only
   await submit(romeo, KEPT, { 'muc#roomconfig_membersonly': '1' });
   await expect(nurse.iq(xml('iq', { type: 'set', to: KEPT }, xml('query', { xmlns: MAM })))).rejects.toMatchObject({ condition: 'forbidden' });
   await Promise.all([romeo.stop(), nurse.stop()]);
+});
+
+const STAY = `stay@${SERVICE}`;
+const isPresenceFrom = (jid: string, type?: string) => (el: XmlElement) => el.name === 'presence' && el.attrs.from === jid && el.attrs.type === type;
+const statusCodes = (el: XmlElement) => el.getChild('x', `${MUC}#user`)?.getChildren('status').map((s) => s.attrs.code) ?? [];
+const occupantIdOf = (el: XmlElement) => el.getChild('occupant-id', 'urn:xmpp:occupant-id:0')?.attrs.id;
+
+it('restores the occupants of a persistent room after a restart without a leave/join storm, then drops those who never return', async () => {
+  let romeo = await user('romeo');
+  await join(romeo, STAY, 'Romeo');
+  await submit(romeo, STAY, { 'muc#roomconfig_persistentroom': '1' });
+  let juliet = await user('juliet');
+  await juliet.send(xml('presence', { to: `${STAY}/Juliet` }, xml('x', { xmlns: MUC })));
+  const romeoBefore = await juliet.waitFor(isPresenceFrom(`${STAY}/Romeo`));
+  await juliet.waitFor(isSubject(STAY));
+  await server.restart();
+  await Promise.all([romeo.stop(), juliet.stop()]);
+
+  // Romeo comes back: the full join sequence, listing Juliet, who is still there.
+  romeo = await user('romeo');
+  await join(romeo, STAY, 'Romeo');
+  const presences = romeo.received.filter((el) => el.name === 'presence' && fromRoom(STAY)(el));
+  expect(presences.map((p) => [p.attrs.from, p.attrs.type, statusCodes(p)])).toEqual([
+    [`${STAY}/Juliet`, undefined, []],
+    [`${STAY}/Romeo`, undefined, ['110']],
+  ]);
+  // Juliet rejoins: Romeo sees nothing of it, she gets the sequence, Romeo's occupant-id unchanged.
+  romeo.received.length = 0;
+  juliet = await user('juliet');
+  await join(juliet, STAY, 'Juliet');
+  const romeoAfter = juliet.received.find(isPresenceFrom(`${STAY}/Romeo`))!;
+  expect(occupantIdOf(romeoAfter)).toBe(occupantIdOf(romeoBefore));
+  expect(occupantIdOf(romeoAfter)).toBeTruthy();
+  await romeo.expectNothing((el) => el.name === 'presence' && el.attrs.from === `${STAY}/Juliet`, 300);
+  expect(juliet.received.filter((el) => el.name === 'presence' && el.attrs.from === `${STAY}/Romeo`)).toHaveLength(1);
+
+  // Another restart; only Romeo returns, and Juliet is removed as a ghost (333) once the grace period ends.
+  await server.restart();
+  await Promise.all([romeo.stop(), juliet.stop()]);
+  romeo = await user('romeo');
+  await join(romeo, STAY, 'Romeo');
+  expect(romeo.received.some(isPresenceFrom(`${STAY}/Juliet`))).toBe(true);
+  const service = server.running.server.hosts.get(SERVICE)!.modules.get('muc') as { expireRestoredAfter(ms: number): void };
+  service.expireRestoredAfter(50);
+  const ghost = await romeo.waitFor(isPresenceFrom(`${STAY}/Juliet`, 'unavailable'), 3000, 'Juliet removed as a ghost');
+  expect(statusCodes(ghost)).toEqual(['333']);
+  // Joining afresh, Juliet gets the occupant-id computed before the restarts (the secret is kept).
+  romeo.received.length = 0;
+  juliet = await user('juliet');
+  await join(juliet, STAY, 'Juliet');
+  const fresh = await romeo.waitFor(isPresenceFrom(`${STAY}/Juliet`));
+  expect(occupantIdOf(fresh)).toBe(occupantIdOf(ghost));
+  await Promise.all([romeo.stop(), juliet.stop()]);
 });

@@ -106,7 +106,7 @@ function decorated(presences: Element[], actorNick?: string, reason?: string): E
 /** Everyone sees the occupant leave with `status`; then its sessions are gone. */
 async function removeOccupant(service: MucService, room: Room, occupant: Occupant, status: number, actorNick?: string, reason?: string): Promise<void> {
   const presences = decorated(presenceToAll(room, occupant, { type: 'unavailable', statuses: [status] }), actorNick, reason);
-  for (const session of [...occupant.sessions.keys()]) room.leave(session);
+  room.remove(occupant);
   await service.send(...presences);
 }
 

@@ -26,6 +26,7 @@ import { handleOccupantIq } from './occupant-iq.js';
 import { handleInvitationMessage } from './invitations.js';
 import { RoomPersistence, savingRoom } from './persistence.js';
 import { RoomArchive } from './room-archive.js';
+import { restoreGraceMs } from './restore.js';
 import { handleVoiceMessage } from './moderation.js';
 import { handleRegisterGet, handleRegisterSet, handleRoomUserItem } from './registration.js';
 
@@ -39,6 +40,8 @@ declare module '../../core/module/define-module.js' {
 async function handleOccupantPresence(service: MucService, event: StanzaEvent): Promise<true> {
   const { stanza, from, to } = event;
   const type = stanza.attrs.type;
+  // Streams closing at shutdown send unavailable: the occupants were saved to come back.
+  if (service.stopping) return true;
   const room = service.rooms.get(to.bareString());
   if (type === 'unavailable') {
     if (room) await handleLeave(service, room, event);
@@ -86,6 +89,8 @@ export default defineModule({
     service.persistence = new RoomPersistence(ctx.stores.rooms);
     service.archive = new RoomArchive(ctx.stores.history);
     for (const room of await service.persistence.load()) service.rooms.set(room.jid, room);
+    await service.useStoredSecret();
+    service.expireRestoredAfter(restoreGraceMs());
     ctx.host.identities.splice(0, ctx.host.identities.length, { category: 'conference', type: 'text', name: 'Chatrooms' });
     for (const host of ctx.server.hosts.values()) {
       if (host.acceptsClients) (host.modules.get('disco') as DiscoApi | undefined)?.addItem(ctx.host.name, 'Chatrooms');
@@ -93,6 +98,7 @@ export default defineModule({
     return service;
   },
   hooks: {
+    'host-stopping': (_, mod) => mod.api.stop(),
     'presence/full': (event, mod) => handleOccupantPresence(mod.api, event),
     'presence/bare': (event) => handleBarePresence(event),
     'message/bare': savingRoom((event, mod) => handleRoomMessage(mod.api, event)),

@@ -8,6 +8,9 @@
  * accepts the default configuration (§10.1.2, the instant room; see
  * owner.ts); others get item-not-found meanwhile (§10.1.1).
  *
+ * A restored occupant's returning session gets the whole sequence, but the
+ * others see no new join (restore.ts).
+ *
  * References: XEP-0045 §7.2.1–§7.2.16, §10.1.1, §10.1.2; XEP-0203 (delay).
  */
 import { StanzaError } from '../../core/errors/stanza-error.js';
@@ -23,7 +26,8 @@ import { checkNick } from './limits.js';
 import { checkReservedNick } from './registration.js';
 import type { MucService } from './service.js';
 import type { Occupant } from './occupant.js';
-import type { Room } from './room.js';
+import type { Entered, Room } from './room.js';
+import { presenceChanged } from './restore.js';
 
 export async function handleJoin(service: MucService, event: StanzaEvent): Promise<void> {
   const { stanza, from, to } = event;
@@ -42,10 +46,11 @@ export async function handleJoin(service: MucService, event: StanzaEvent): Promi
   if (!created) checkReservedNick(room, from.bareString(), nick);
   if (!created) checkEntry(room.config, entryFacts(room, stanza, from.bareString(), nick));
   const presence = stanza.clone();
-  const { occupant, isNew } = room.enter(nick, from.toString(), from.bareString(), presence, service.occupantId(roomJid, from.bareString()));
+  const entered = room.enter(nick, from.toString(), from.bareString(), presence, service.occupantId(roomJid, from.bareString()));
+  const { occupant } = entered;
   const session = from.toString();
   await service.send(...othersPresence(room, occupant, session));
-  await service.send(...announce(room, occupant, session, isNew));
+  await service.send(...announce(room, entered, session));
   const statuses: number[] = [];
   if (room.config.whois === 'anyone') statuses.push(STATUS.nonAnonymous);
   if (created) statuses.push(STATUS.newRoom);
@@ -70,10 +75,15 @@ function othersPresence(room: Room, occupant: Occupant, session: string): Elemen
     .map((other) => occupantPresence(room, other, session, { viewer: occupant }));
 }
 
-/** The newcomer's presence to everyone else (and to its own other sessions). */
-function announce(room: Room, occupant: Occupant, session: string, isNew: boolean): Element[] {
+/**
+ * The newcomer's presence to everyone else (and to its own other sessions).
+ * An occupant restored after a restart never left in the others' eyes: they
+ * only hear of it again if its presence changed (restore.ts).
+ */
+function announce(room: Room, { occupant, isNew, returnedFrom }: Entered, session: string): Element[] {
   const all = presenceToAll(room, occupant, { session });
   const others = all.filter((p) => p.attrs.to !== session);
+  if (returnedFrom) return presenceChanged(returnedFrom, occupant.sessions.get(session)!) ? others : [];
   // A further session of an existing occupant is news only to that occupant's own sessions.
   return isNew ? others : others.filter((p) => occupant.sessions.has(p.attrs.to!));
 }

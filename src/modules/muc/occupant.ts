@@ -15,6 +15,12 @@ export class Occupant {
   readonly sessions = new Map<string, Element>();
   /** The session whose presence the room shows (the latest to speak). */
   private primary?: string;
+  /**
+   * Set on an occupant restored after a restart (restore.ts) until one of
+   * its sessions rejoins: the session and presence it had, shown to others
+   * meanwhile. A restored occupant has no live sessions.
+   */
+  restored?: { jid: string; presence: Element };
 
   constructor(
     public nick: string,
@@ -36,7 +42,12 @@ export class Occupant {
   }
 
   get presence(): Element | undefined {
-    return this.primary === undefined ? undefined : this.sessions.get(this.primary);
+    return this.primary === undefined ? this.restored?.presence : this.sessions.get(this.primary);
+  }
+
+  /** The real JID shown to those who may see it: the primary session, or the restored one. */
+  get realJid(): string | undefined {
+    return this.primary ?? this.restored?.jid;
   }
 
   get primaryJid(): string | undefined {

@@ -3,13 +3,16 @@
  * affiliations, subject), saved whenever it changes and loaded when the
  * service starts; and the small record a destroyed persistent room leaves
  * behind so later joins learn it is gone, with its alternate venue.
- * Temporary rooms are never stored. Occupants are not stored here: their
- * restoration belongs with account-level occupants.
+ * Temporary rooms are never stored. At shutdown the occupants are saved
+ * too (restore.ts), and the service's occupant-id secret lives in the same
+ * store under a key no room JID can take.
  *
  * References: XEP-0045 §10.1.3 (muc#roomconfig_persistentroom), §10.9
  * (destroying a room; `<gone/>` for later joins), §7.2 (entering);
+ * XEP-0421 §4 (occupant ids stable across restarts);
  * RFC 6120 §8.3.3.5 (gone, with an alternate address).
  */
+import { randomBytes } from 'node:crypto';
 import { StanzaError } from '../../core/errors/stanza-error.js';
 import type { Element } from '../../core/xml/element.js';
 import { NS } from '../../core/xml/ns.js';
@@ -18,6 +21,10 @@ import type { StanzaEvent } from '../../core/events/event-map.js';
 import type { MucService } from './service.js';
 import { DEFAULT_ROOM_CONFIG, Room, type RoomConfig, type Subject } from './room.js';
 import type { Affiliation } from './occupant.js';
+import { restoreOccupants, saveOccupants, type StoredOccupant } from './restore.js';
+
+/** Not a bare JID, so no room can collide with it. */
+const SECRET_KEY = '#occupant-id-secret';
 
 /** A persistent room as stored, keyed by the room's bare JID. */
 export interface StoredRoom {
@@ -27,6 +34,14 @@ export interface StoredRoom {
   /** Registered nicks by bare JID (§7.10); absent in rooms saved before registration existed. */
   reservedNicks?: [string, string][];
   subject?: Subject;
+  /** Occupants at the last shutdown (restore.ts). */
+  occupants?: StoredOccupant[];
+}
+
+/** The per-service secret behind occupant ids (XEP-0421), base64. */
+export interface StoredSecret {
+  kind: 'secret';
+  value: string;
 }
 
 /** What is left of a destroyed persistent room (§10.9). */
@@ -36,7 +51,7 @@ export interface Tombstone {
   reason?: string;
 }
 
-export type StoredRecord = StoredRoom | Tombstone;
+export type StoredRecord = StoredRoom | Tombstone | StoredSecret;
 
 /** `<gone/>` carrying the alternate venue as an XMPP URI, as RFC 6120 §8.3.3.5 lets it. */
 export class GoneError extends StanzaError {
@@ -52,13 +67,14 @@ export class GoneError extends StanzaError {
   }
 }
 
-export function snapshot(room: Room): StoredRoom {
+export function snapshot(room: Room, withOccupants = false): StoredRoom {
   return {
     kind: 'room',
     config: { ...room.config },
     affiliations: [...room.affiliations.entries()],
     reservedNicks: [...room.reservedNicks.entries()],
     subject: room.subject ? { ...room.subject } : undefined,
+    occupants: withOccupants ? saveOccupants(room) : undefined,
   };
 }
 
@@ -68,6 +84,7 @@ export function restore(jid: string, stored: StoredRoom): Room {
   for (const [bareJid, affiliation] of stored.affiliations) room.affiliations.set(bareJid, affiliation);
   for (const [bareJid, nick] of stored.reservedNicks ?? []) room.reservedNicks.set(bareJid, nick);
   if (stored.subject) room.subject = stored.subject;
+  restoreOccupants(room, stored.occupants ?? []);
   return room;
 }
 
@@ -93,12 +110,22 @@ export class RoomPersistence {
     return rooms;
   }
 
-  async save(room: Room): Promise<void> {
+  /** The occupant-id secret of earlier runs, or a new one kept for later runs. */
+  async secret(): Promise<Buffer> {
+    const stored = await this.store.get(SECRET_KEY);
+    if (stored?.kind === 'secret') return Buffer.from(stored.value, 'base64');
+    const fresh = randomBytes(32);
+    await this.store.set(SECRET_KEY, { kind: 'secret', value: fresh.toString('base64') });
+    return fresh;
+  }
+
+  /** `withOccupants` at shutdown only: occupants change too often to save otherwise. */
+  async save(room: Room, withOccupants = false): Promise<void> {
     if (!room.config.persistent) {
       if (this.saved.delete(room.jid)) await this.store.delete(room.jid);
       return;
     }
-    const record = snapshot(room);
+    const record = snapshot(room, withOccupants);
     const serialised = JSON.stringify(record);
     if (this.saved.get(room.jid) === serialised) return;
     this.saved.set(room.jid, serialised);

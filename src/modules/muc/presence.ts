@@ -35,7 +35,7 @@ function baseContent(source: Element | undefined): Element[] {
 export function occupantPresence(room: Room, occupant: Occupant, to: string, options: PresenceOptions = {}): Element {
   const self = options.viewer === occupant;
   const source = options.session ? occupant.sessions.get(options.session) : occupant.presence;
-  const realJid = options.session ?? occupant.primaryJid;
+  const realJid = options.session ?? occupant.realJid;
   const item = x('item', {
     affiliation: occupant.affiliation,
     role: options.type === 'unavailable' && options.newNick === undefined ? 'none' : occupant.role,

@@ -22,6 +22,13 @@ export interface Subject {
   nick?: string;
 }
 
+export interface Entered {
+  occupant: Occupant;
+  isNew: boolean;
+  /** For a restored occupant's first returning session: the presence the others saw until now. */
+  returnedFrom?: Element;
+}
+
 export class Room {
   readonly occupants = new Map<string, Occupant>();
   private readonly bySession = new Map<string, Occupant>();
@@ -65,13 +72,16 @@ export class Room {
    * Adds a session under `nick`. A nick held by another account is a
    * conflict; the same account joins the existing occupant (multi-session).
    */
-  enter(nick: string, fullJid: string, bareJid: string, presence: Element, occupantId: string): { occupant: Occupant; isNew: boolean } {
+  enter(nick: string, fullJid: string, bareJid: string, presence: Element, occupantId: string): Entered {
     const holder = this.occupants.get(nick);
     if (holder && holder.bareJid !== bareJid) throw new StanzaError('conflict', 'that nickname is in use');
     if (holder) {
+      // A restored occupant (after a restart) is back: the others already see it.
+      const returnedFrom = holder.restored?.presence;
+      holder.restored = undefined;
       holder.setPresence(fullJid, presence);
       this.bySession.set(fullJid, holder);
-      return { occupant: holder, isNew: false };
+      return { occupant: holder, isNew: false, returnedFrom };
     }
     const affiliation = this.affiliationOf(bareJid);
     const occupant = new Occupant(nick, bareJid, Room.roleFor(affiliation, this.config.moderated), affiliation, occupantId);
@@ -90,6 +100,18 @@ export class Room {
     const gone = occupant.sessions.size === 0;
     if (gone) this.occupants.delete(occupant.nick);
     return { occupant, gone };
+  }
+
+  /** Takes an occupant out with all its sessions (kicks, bans, restored occupants that never came back). */
+  remove(occupant: Occupant): void {
+    for (const session of occupant.sessions.keys()) this.bySession.delete(session);
+    occupant.sessions.clear();
+    if (this.occupants.get(occupant.nick) === occupant) this.occupants.delete(occupant.nick);
+  }
+
+  /** Puts back an occupant saved at shutdown (restore.ts), with no live session yet. */
+  restoreOccupant(occupant: Occupant): void {
+    this.occupants.set(occupant.nick, occupant);
   }
 
   rename(occupant: Occupant, nick: string): void {

@@ -1,9 +1,10 @@
 /**
  * The MUC service on its component host: rooms by bare JID, who may create
- * them, stable occupant ids, and sending stanzas out in order.
+ * them, stable occupant ids, shutdown, and sending stanzas out in order.
  *
  * References: XEP-0045 §10.1 (creating a room), §6 (service discovery);
- * XEP-0421 §4 (occupant ids must be stable and not reveal the real JID).
+ * XEP-0421 §4 (occupant ids must be stable and not reveal the real JID);
+ * XEP-0045 §7.14 (shutdown keeps occupants of persistent rooms, restore.ts).
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { Room } from './room.js';
@@ -13,11 +14,15 @@ import type { JID } from '../../core/jid/jid.js';
 import type { RoomPersistence } from './persistence.js';
 import type { RoomArchive } from './room-archive.js';
 import type { HistoryEntry } from './history.js';
+import { expireRestored } from './restore.js';
 
 export class MucService {
   readonly rooms = new Map<string, Room>();
-  /** Rooms are temporary for now, so a per-run secret keeps ids stable enough. */
-  private readonly secret = randomBytes(32);
+  /** Replaced at setup by the stored secret, so occupant ids survive restarts (XEP-0421 §4). */
+  private secret: Buffer = randomBytes(32);
+  /** Set once the host is stopping: leaves caused by the shutdown must not empty saved rooms. */
+  stopping = false;
+  private expiry?: NodeJS.Timeout;
   private readonly admins: Set<string>;
   /** Set by the module's setup when the host has storage (persistence.ts, room-archive.ts). */
   persistence?: RoomPersistence;
@@ -88,6 +93,24 @@ export class MucService {
   async roomDestroyed(room: Room, request?: Element): Promise<void> {
     await this.persistence?.destroyed(room, request);
     await this.archive?.forget(room);
+  }
+
+  async useStoredSecret(): Promise<void> {
+    if (this.persistence) this.secret = await this.persistence.secret();
+  }
+
+  /** (Re)schedules the removal of restored occupants nobody came back for (restore.ts); tests shorten it. */
+  expireRestoredAfter(ms: number): void {
+    clearTimeout(this.expiry);
+    this.expiry = setTimeout(() => void expireRestored(this).catch(() => undefined), ms);
+    this.expiry.unref();
+  }
+
+  /** Shutdown: saves persistent rooms with their occupants before the streams close. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.expiry);
+    for (const room of this.rooms.values()) await this.persistence?.save(room, true);
   }
 
   occupantId(roomJid: string, bareJid: string): string {
