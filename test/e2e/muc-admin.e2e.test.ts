@@ -10,10 +10,9 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness/start-server.js';
 import { connect, xml, type TestClient, type XmlElement } from './harness/client.js';
+import { MUC, MUC_USER, statusCodes, item, isBody, errorCondition } from './harness/muc.js';
 
 const SERVICE = 'rooms.localhost';
-const MUC = 'http://jabber.org/protocol/muc';
-const MUC_USER = `${MUC}#user`;
 const MUC_ADMIN = `${MUC}#admin`;
 let server: TestServer;
 
@@ -24,11 +23,7 @@ beforeAll(async () => {
 afterAll(() => server.stop());
 
 const user = (name: string) => connect(server, { username: name, password: 'pw' });
-const statusCodes = (el: XmlElement) => el.getChild('x', MUC_USER)?.getChildren('status').map((s) => s.attrs.code) ?? [];
-const item = (el: XmlElement) => el.getChild('x', MUC_USER)!.getChild('item')!;
-const errorCondition = (el: XmlElement) => el.getChild('error')?.children.find((c): c is XmlElement => typeof c !== 'string')?.name;
 const presenceFrom = (from: string, type?: string) => (el: XmlElement) => el.name === 'presence' && el.attrs.from === from && el.attrs.type === type;
-const isBody = (body: string) => (el: XmlElement) => el.name === 'message' && el.getChildText('body') === body;
 
 async function join(client: TestClient, room: string, nick: string): Promise<void> {
   await client.send(xml('presence', { to: `${room}/${nick}` }, xml('x', { xmlns: MUC })));

@@ -10,10 +10,9 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness/start-server.js';
 import { connect, xml, type TestClient, type XmlElement } from './harness/client.js';
+import { MUC, MUC_USER, item, isBody } from './harness/muc.js';
 
 const SERVICE = 'rooms.localhost';
-const MUC = 'http://jabber.org/protocol/muc';
-const MUC_USER = `${MUC}#user`;
 const REQUEST = `${MUC}#request`;
 let server: TestServer;
 
@@ -24,13 +23,11 @@ beforeAll(async () => {
 afterAll(() => server.stop());
 
 const user = (name: string) => connect(server, { username: name, password: 'pw' });
-const item = (el: XmlElement) => el.getChild('x', MUC_USER)!.getChild('item')!;
 const errorOf = (el: XmlElement) => {
   const error = el.getChild('error');
   return { type: error?.attrs.type, condition: error?.children.find((c): c is XmlElement => typeof c !== 'string')?.name };
 };
 const presenceFrom = (from: string, type?: string) => (el: XmlElement) => el.name === 'presence' && el.attrs.from === from && el.attrs.type === type;
-const isBody = (body: string) => (el: XmlElement) => el.name === 'message' && el.getChildText('body') === body;
 const dataForm = (type: string, fields: Record<string, string>) =>
   xml('x', { xmlns: 'jabber:x:data', type }, ...Object.entries(fields).map(([v, value]) => xml('field', { var: v }, xml('value', {}, value))));
 

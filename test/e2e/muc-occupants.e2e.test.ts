@@ -11,10 +11,9 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness/start-server.js';
 import { connect, xml, type TestClient, type XmlElement } from './harness/client.js';
+import { MUC, MUC_USER, statusCodes, item, fromRoom, isSubject, isBody, errorCondition } from './harness/muc.js';
 
 const SERVICE = 'rooms.localhost';
-const MUC = 'http://jabber.org/protocol/muc';
-const MUC_USER = `${MUC}#user`;
 const PING = 'urn:xmpp:ping';
 const STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
 let server: TestServer;
@@ -26,12 +25,6 @@ beforeAll(async () => {
 afterAll(() => server.stop());
 
 const user = (name: string, resource?: string) => connect(server, { username: name, password: 'pw', resource });
-const statusCodes = (el: XmlElement) => el.getChild('x', MUC_USER)?.getChildren('status').map((s) => s.attrs.code) ?? [];
-const item = (el: XmlElement) => el.getChild('x', MUC_USER)!.getChild('item')!;
-const fromRoom = (room: string) => (el: XmlElement) => el.attrs.from === room || el.attrs.from?.startsWith(`${room}/`) === true;
-const isSubject = (room: string) => (el: XmlElement) => fromRoom(room)(el) && el.name === 'message' && el.getChild('subject') !== undefined && !el.getChild('body');
-const isBody = (body: string) => (el: XmlElement) => el.name === 'message' && el.getChildText('body') === body;
-const errorCondition = (el: XmlElement) => el.getChild('error')?.children.find((c): c is XmlElement => typeof c !== 'string')?.name;
 const isError = (name: string) => (el: XmlElement) => el.name === name && el.attrs.type === 'error';
 const leftRoom = (occupantJid: string) => (el: XmlElement) => el.name === 'presence' && el.attrs.type === 'unavailable' && el.attrs.from === occupantJid;
 const ping = (to: string, id?: string) => xml('iq', { type: 'get', to, id }, xml('ping', { xmlns: PING }));

@@ -11,10 +11,9 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness/start-server.js';
 import { connect, xml, type TestClient, type XmlElement } from './harness/client.js';
+import { MUC, MUC_USER, statusCodes, fromRoom, isSubject, errorCondition } from './harness/muc.js';
 
 const SERVICE = 'rooms.localhost';
-const MUC = 'http://jabber.org/protocol/muc';
-const MUC_USER = `${MUC}#user`;
 const MUC_OWNER = `${MUC}#owner`;
 const ROOMCONFIG = `${MUC}#roomconfig`;
 let server: TestServer;
@@ -26,10 +25,6 @@ beforeAll(async () => {
 afterAll(() => server.stop());
 
 const user = (name: string) => connect(server, { username: name, password: 'pw' });
-const statusCodes = (el: XmlElement) => el.getChild('x', MUC_USER)?.getChildren('status').map((s) => s.attrs.code) ?? [];
-const fromRoom = (room: string) => (el: XmlElement) => el.attrs.from === room || el.attrs.from?.startsWith(`${room}/`) === true;
-const isSubject = (room: string) => (el: XmlElement) => fromRoom(room)(el) && el.name === 'message' && el.getChild('subject') !== undefined && !el.getChild('body');
-const errorCondition = (el: XmlElement) => el.getChild('error')?.children.find((c): c is XmlElement => typeof c !== 'string')?.name;
 const ownerIq = (room: string, type: 'get' | 'set', ...payload: XmlElement[]) => xml('iq', { type, to: room }, xml('query', { xmlns: MUC_OWNER }, ...payload));
 
 async function join(client: TestClient, room: string, nick: string, password?: string): Promise<void> {

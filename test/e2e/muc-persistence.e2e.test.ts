@@ -14,9 +14,9 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness/start-server.js';
 import { connect, xml, type TestClient, type XmlElement } from './harness/client.js';
+import { MUC, statusCodes, fromRoom, isSubject } from './harness/muc.js';
 
 const SERVICE = 'rooms.localhost';
-const MUC = 'http://jabber.org/protocol/muc';
 const MAM = 'urn:xmpp:mam:2';
 const KEPT = `kept@${SERVICE}`;
 const DOOMED = `doomed@${SERVICE}`;
@@ -30,8 +30,6 @@ beforeAll(async () => {
 afterAll(() => server.stop());
 
 const user = (name: string) => connect(server, { username: name, password: 'pw' });
-const fromRoom = (room: string) => (el: XmlElement) => el.attrs.from === room || el.attrs.from?.startsWith(`${room}/`) === true;
-const isSubject = (room: string) => (el: XmlElement) => fromRoom(room)(el) && el.name === 'message' && el.getChild('subject') !== undefined && !el.getChild('body');
 const query = (xmlns: string, ...children: XmlElement[]) => xml('query', { xmlns }, ...children);
 
 async function join(client: TestClient, room: string, nick: string): Promise<XmlElement> {
@@ -139,7 +137,6 @@ it('lets non-occupants of a public room query its archive but keeps members-only
 
 const STAY = `stay@${SERVICE}`;
 const isPresenceFrom = (jid: string, type?: string) => (el: XmlElement) => el.name === 'presence' && el.attrs.from === jid && el.attrs.type === type;
-const statusCodes = (el: XmlElement) => el.getChild('x', `${MUC}#user`)?.getChildren('status').map((s) => s.attrs.code) ?? [];
 const occupantIdOf = (el: XmlElement) => el.getChild('occupant-id', 'urn:xmpp:occupant-id:0')?.attrs.id;
 
 it('restores the occupants of a persistent room after a restart without a leave/join storm, then drops those who never return', async () => {

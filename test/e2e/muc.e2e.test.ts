@@ -11,11 +11,10 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness/start-server.js';
 import { connect, xml, type TestClient, type XmlElement } from './harness/client.js';
 import { dumpRun, startDriver } from './harness/slixmpp.js';
+import { MUC, MUC_USER, statusCodes, item, fromRoom, isSubject, isBody, errorCondition } from './harness/muc.js';
 
 const SERVICE = 'rooms.localhost';
 const ROOM = `garden@${SERVICE}`;
-const MUC = 'http://jabber.org/protocol/muc';
-const MUC_USER = `${MUC}#user`;
 let server: TestServer;
 
 beforeAll(async () => {
@@ -25,13 +24,7 @@ beforeAll(async () => {
 afterAll(() => server.stop());
 
 const user = (name: string, resource?: string) => connect(server, { username: name, password: 'pw', resource });
-const statusCodes = (el: XmlElement) => el.getChild('x', MUC_USER)?.getChildren('status').map((s) => s.attrs.code) ?? [];
-const item = (el: XmlElement) => el.getChild('x', MUC_USER)!.getChild('item')!;
-const fromRoom = (room: string) => (el: XmlElement) => el.attrs.from === room || el.attrs.from?.startsWith(`${room}/`) === true;
-const isSubject = (room: string) => (el: XmlElement) => fromRoom(room)(el) && el.name === 'message' && el.getChild('subject') !== undefined && !el.getChild('body');
 const groupchat = (to: string, body: string, ...extra: XmlElement[]) => xml('message', { to, type: 'groupchat' }, xml('body', {}, body), ...extra);
-const isBody = (body: string) => (el: XmlElement) => el.name === 'message' && el.getChildText('body') === body;
-const errorCondition = (el: XmlElement) => el.getChild('error')?.children.find((c): c is XmlElement => typeof c !== 'string')?.name;
 
 /** Joins and returns everything the room sent up to and including the subject, in order. */
 async function join(client: TestClient, room: string, nick: string, history?: Record<string, string>): Promise<XmlElement[]> {
