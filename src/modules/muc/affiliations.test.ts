@@ -1,17 +1,8 @@
 /** The role and affiliation privilege rules and admin item parsing (XEP-0045 §5, §8–§10). */
 import { describe, expect, it } from 'vitest';
 import { x } from '../../core/xml/element.js';
-import { StanzaError } from '../../core/errors/stanza-error.js';
 import { affiliationChangeDenial, listViewDenial, parseAdminItem, parseListQuery, roleAfterAffiliation, roleChangeDenial } from './affiliations.js';
-
-function conditionOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return err instanceof StanzaError ? err.condition : 'other';
-  }
-  return undefined;
-}
+import { conditionOf } from '../../core/testing/condition-of.js';
 
 const participant = { role: 'participant', affiliation: 'none' } as const;
 const moderator = { role: 'moderator', affiliation: 'none' } as const;

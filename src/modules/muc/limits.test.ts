@@ -1,17 +1,8 @@
 /** Flood limits and nick rules (XEP-0045 §7.4, §7.2.9). */
 import { describe, expect, it } from 'vitest';
-import { StanzaError } from '../../core/errors/stanza-error.js';
 import { Occupant } from './occupant.js';
 import { MESSAGE_BURST, TokenBucket, checkMessageRate, checkNick } from './limits.js';
-
-function conditionOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return err instanceof StanzaError ? err.condition : 'other';
-  }
-  return undefined;
-}
+import { conditionOf } from '../../core/testing/condition-of.js';
 
 describe('TokenBucket', () => {
   it('allows a burst, then refills at the sustained rate', () => {

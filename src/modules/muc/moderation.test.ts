@@ -1,19 +1,10 @@
 /** Moderated rooms, PM and invitation settings (XEP-0045 §7.5, §7.8.2, §7.13). */
 import { describe, expect, it } from 'vitest';
 import { x } from '../../core/xml/element.js';
-import { StanzaError } from '../../core/errors/stanza-error.js';
 import { Room } from './room.js';
 import { approvalForm, checkInvitation, checkPrivateMessage } from './moderation.js';
 import type { PmPolicy } from './config.js';
-
-function conditionOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return err instanceof StanzaError ? err.condition : 'other';
-  }
-  return undefined;
-}
+import { conditionOf } from '../../core/testing/condition-of.js';
 
 function room(): Room {
   const r = new Room('r@muc');

@@ -1,19 +1,10 @@
 /** Room state: entering, nick conflicts, multi-session, renames, leaving (XEP-0045 §7). */
 import { describe, expect, it } from 'vitest';
 import { x } from '../../core/xml/element.js';
-import { StanzaError } from '../../core/errors/stanza-error.js';
 import { Room } from './room.js';
+import { conditionOf } from '../../core/testing/condition-of.js';
 
 const presence = () => x('presence');
-
-function conditionOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return err instanceof StanzaError ? err.condition : 'other';
-  }
-  return undefined;
-}
 
 describe('Room', () => {
   it('gives owners the moderator role and others participant', () => {
