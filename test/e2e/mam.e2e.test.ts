@@ -4,8 +4,10 @@
  * their archives with each filter, page both ways, flip pages, read the
  * count, the metadata and the form; preferences and hints change what is
  * archived; offline messages arrive stamped; bad queries get their errors.
+ * Room messages in a user's archive (appended through the module's API, as
+ * account rooms do) are left out only for include-groupchat false.
  *
- * References: XEP-0313 §3.5, §4, §5.1.1, §7, §8.1; XEP-0359; XEP-0059;
+ * References: XEP-0313 §3.5, §4, §4.1.4, §5.1.1, §7, §8.1; XEP-0359; XEP-0059;
  * XEP-0441; XEP-0334; XEP-0160.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,8 +15,10 @@ import { startTestServer, type TestServer } from './harness/start-server.js';
 import { connect, xml, type TestClient, type XmlElement } from './harness/client.js';
 import { MAM_NS, SID_NS, queryArchive, stanzaIdOf } from './harness/mam-client.js';
 import { dumpRun, startDriver } from './harness/slixmpp.js';
+import { x } from '../../src/core/xml/element.js';
+import type { MamApi } from '../../src/modules/mam/index.js';
 
-const USERS = ['romeo', 'juliet', 'nurse', 'benvolio', 'mercutio', 'tybalt', 'paris', 'friar'];
+const USERS = ['romeo', 'juliet', 'nurse', 'benvolio', 'mercutio', 'tybalt', 'paris', 'friar', 'rosaline', 'balthasar'];
 let server: TestServer;
 const login = (username: string, resource?: string) => connect(server, { username, password: 'pw', resource });
 const jid = (username: string) => `${username}@localhost`;
@@ -141,10 +145,12 @@ describe('archiving and stanza-ids', () => {
 
   it('advertises the query form and the archive features on the account', async () => {
     const form = (await romeo.iq(xml('iq', { type: 'get' }, xml('query', { xmlns: MAM_NS })))).getChild('query', MAM_NS)!.getChild('x', 'jabber:x:data')!;
-    expect(form.getChildren('field').map((f) => f.attrs.var)).toEqual(['FORM_TYPE', 'with', 'start', 'end', 'before-id', 'after-id', 'ids']);
+    const fields = form.getChildren('field').map((f) => [f.attrs.var, f.attrs.type]);
+    expect(fields.map(([name]) => name)).toEqual(['FORM_TYPE', 'with', 'start', 'end', 'before-id', 'after-id', 'ids', 'include-groupchat']);
+    expect(fields.at(-1)).toEqual(['include-groupchat', 'boolean']);
     const info = await romeo.iq(xml('iq', { type: 'get', to: jid('romeo') }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })));
     const features = info.getChild('query')!.getChildren('feature').map((f) => f.attrs.var);
-    expect(features).toEqual(expect.arrayContaining([MAM_NS, `${MAM_NS}#extended`, SID_NS]));
+    expect(features).toEqual(expect.arrayContaining([MAM_NS, `${MAM_NS}#extended`, `${MAM_NS}#groupchat-field`, SID_NS]));
   });
 
   it('refuses bad queries with the right errors', async () => {
@@ -162,6 +168,73 @@ describe('archiving and stanza-ids', () => {
     expect(await condition(queryArchive(romeo, { to: jid('juliet') }))).toBe('forbidden');
     const prefsOfJuliet = romeo.iq(xml('iq', { type: 'get', to: jid('juliet') }, xml('prefs', { xmlns: MAM_NS })));
     expect(await condition(prefsOfJuliet)).toBe('forbidden');
+  });
+});
+
+describe('include-groupchat', () => {
+  const room = 'capulets@conference.localhost';
+  /** Archive order: Balthasar's chats between room messages appended as account rooms would. */
+  const kinds = ['chat', 'groupchat', 'groupchat', 'chat', 'groupchat', 'chat', 'chat'];
+  const bodies = kinds.map((kind, i) => `${kind} ${i}`);
+  const chats = bodies.filter((body) => body.startsWith('chat'));
+  const include = (...values: string[]) => [xml('field', { var: 'include-groupchat' }, ...values.map((v) => xml('value', {}, v)))];
+  let rosaline: TestClient, balthasar: TestClient;
+
+  beforeAll(async () => {
+    [rosaline, balthasar] = await Promise.all([login('rosaline'), login('balthasar')]);
+    const mam = server.running.server.hosts.get(server.domain)!.modules.get('mam') as MamApi;
+    for (const [i, body] of bodies.entries()) {
+      if (kinds[i] === 'chat') {
+        await say(balthasar, rosaline, body);
+        continue;
+      }
+      const message = x('message', { type: 'groupchat', from: `${room}/tybalt`, to: rosaline.jid, id: `g${i}` }, x('body', {}, body));
+      await mam.append('rosaline', message, { with: room, externalId: `room-id-${i}` });
+    }
+  });
+  afterAll(() => Promise.all([rosaline.stop(), balthasar.stop()]));
+
+  it('keeps room messages when the field is absent or true', async () => {
+    const absent = await queryArchive(rosaline, { max: 250 });
+    expect(absent.items.map((i) => i.body)).toEqual(bodies);
+    expect([absent.count, absent.complete]).toEqual([bodies.length, true]);
+    const roomMessage = absent.items[1]!.message;
+    expect(roomMessage.attrs).toMatchObject({ type: 'groupchat', from: `${room}/tybalt` });
+    for (const value of ['true', '1']) {
+      const included = await queryArchive(rosaline, { max: 250, fields: include(value) });
+      expect(included.items.map((i) => i.body)).toEqual(bodies);
+      expect(included.count).toBe(bodies.length);
+    }
+    expect((await queryArchive(rosaline, { with: room, fields: include('true') })).items.map((i) => i.body)).toEqual(['groupchat 1', 'groupchat 2', 'groupchat 4']);
+  });
+
+  it('leaves room messages out when false, paging both ways with exact counts', async () => {
+    const fields = include('false');
+    const first = await queryArchive(rosaline, { max: 2, fields });
+    expect(first.items.map((i) => i.body)).toEqual(['chat 0', 'chat 3']);
+    expect([first.count, first.complete]).toEqual([chats.length, false]);
+    // Only room messages lie beyond chat 6: the second page is complete.
+    const second = await queryArchive(rosaline, { max: 2, after: first.last, fields });
+    expect(second.items.map((i) => i.body)).toEqual(['chat 5', 'chat 6']);
+    expect([second.count, second.complete]).toEqual([chats.length, true]);
+    const last = await queryArchive(rosaline, { max: 3, before: '', fields });
+    expect(last.items.map((i) => i.body)).toEqual(['chat 3', 'chat 5', 'chat 6']);
+    expect([last.count, last.complete]).toEqual([chats.length, false]);
+    const earlier = await queryArchive(rosaline, { max: 3, before: last.first, fields });
+    expect(earlier.items.map((i) => i.body)).toEqual(['chat 0']);
+    expect(earlier.complete).toBe(true);
+    // A room message's id still positions a page.
+    const roomIds = (await queryArchive(rosaline, { with: room })).items.map((i) => i.id);
+    const afterRoom = await queryArchive(rosaline, { after: roomIds[0], fields: include('0') });
+    expect(afterRoom.items.map((i) => i.body)).toEqual(['chat 3', 'chat 5', 'chat 6']);
+    expect(await queryArchive(rosaline, { with: room, fields })).toMatchObject({ items: [], count: 0, complete: true });
+    expect((await queryArchive(rosaline, { max: 0, fields })).count).toBe(chats.length);
+  });
+
+  it('refuses a value that is not a boolean with bad-request', async () => {
+    const condition = (fields: XmlElement[]) => queryArchive(rosaline, { fields }).then(() => 'no error', (err: { condition?: string }) => err.condition);
+    expect(await condition(include('maybe'))).toBe('bad-request');
+    expect(await condition(include('true', 'false'))).toBe('bad-request');
   });
 });
 

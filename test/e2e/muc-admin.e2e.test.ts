@@ -10,14 +10,14 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness/start-server.js';
 import { connect, xml, type TestClient, type XmlElement } from './harness/client.js';
-import { MUC, MUC_USER, statusCodes, item, isBody, errorCondition } from './harness/muc.js';
+import { MUC, MUC_USER, statusCodes, item, isBody, errorCondition, PLAIN_MUC } from './harness/muc.js';
 
 const SERVICE = 'rooms.localhost';
 const MUC_ADMIN = `${MUC}#admin`;
 let server: TestServer;
 
 beforeAll(async () => {
-  server = await startTestServer({ muc: { admins: ['friar@localhost'] } });
+  server = await startTestServer({ muc: { admins: ['friar@localhost'] }, ...PLAIN_MUC });
   for (const name of ['romeo', 'juliet', 'nurse', 'friar']) await server.createUser(name, 'pw');
 });
 afterAll(() => server.stop());

@@ -1,23 +1,24 @@
 /**
  * Moderation and limits as occupants' clients see them: visitors in a
  * moderated room, voice requests and their approval, the private-message
- * setting, reserved nicks and the x-roomuser-item lookup, the admins-only
- * creation policy, flood control and illegal nicks.
+ * setting, reserved nicks and the x-roomuser-item lookup, the reserved
+ * nick given (with 210) to a registered user entering under another, the
+ * admins-only creation policy, flood control and illegal nicks.
  *
- * References: XEP-0045 §7.2.9, §7.4, §7.5, §7.10, §7.11, §7.13, §8.6,
- * §10.1; RFC 6120 §8.3.3 (error conditions).
+ * References: XEP-0045 §7.2.3 (nick rewriting, 210), §7.2.9, §7.4, §7.5,
+ * §7.10, §7.11, §7.13, §8.6, §10.1; RFC 6120 §8.3.3 (error conditions).
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness/start-server.js';
 import { connect, xml, type TestClient, type XmlElement } from './harness/client.js';
-import { MUC, MUC_USER, item, isBody } from './harness/muc.js';
+import { MUC, MUC_USER, item, isBody, statusCodes, PLAIN_MUC } from './harness/muc.js';
 
 const SERVICE = 'rooms.localhost';
 const REQUEST = `${MUC}#request`;
 let server: TestServer;
 
 beforeAll(async () => {
-  server = await startTestServer({ muc: { admins: ['friar@localhost'], restrict_creation: 'admins' } });
+  server = await startTestServer({ muc: { admins: ['friar@localhost'], restrict_creation: 'admins' }, ...PLAIN_MUC });
   for (const name of ['romeo', 'juliet', 'friar']) await server.createUser(name, 'pw');
 });
 afterAll(() => server.stop());
@@ -109,6 +110,30 @@ it('reserves a registered nick, tells its owner through x-roomuser-item and refu
   expect(await joinError(romeo, room, 'Jules')).toEqual({ type: 'cancel', condition: 'conflict' });
   expect(item(await join(juliet, room, 'Jules')).attrs).toMatchObject({ affiliation: 'member', role: 'participant' });
   await Promise.all([friar.stop(), juliet.stop(), romeo.stop()]);
+});
+
+it('gives a registered user its reserved nick when it enters under another, saying so with 210 in its own presence only', async () => {
+  const room = `cloister@${SERVICE}`;
+  const [friar, juliet] = await Promise.all([user('friar'), user('juliet')]);
+  await createRoom(friar, room);
+  const form = dataForm('submit', { FORM_TYPE: `${MUC}#register`, 'muc#register_roomnick': 'Jules' });
+  await juliet.iq(xml('iq', { type: 'set', to: room }, xml('query', { xmlns: 'jabber:iq:register' }, form)));
+
+  await juliet.send(xml('presence', { to: `${room}/Juliet` }, xml('x', { xmlns: MUC })));
+  const self = await juliet.waitFor(presenceFrom(`${room}/Jules`));
+  expect(statusCodes(self)).toEqual(['110', '170', '210']);
+  expect(item(self).attrs).toMatchObject({ affiliation: 'member', role: 'participant', jid: juliet.jid });
+  await juliet.waitFor((el) => el.name === 'message' && el.attrs.from === room && el.getChild('subject') !== undefined);
+  expect(juliet.received.filter((el) => el.attrs.from === `${room}/Juliet`)).toEqual([]);
+  const seen = await friar.waitFor(presenceFrom(`${room}/Jules`));
+  expect(statusCodes(seen)).toEqual([]);
+  await friar.expectNothing((el) => el.attrs.from === `${room}/Juliet`, 100);
+
+  // Entering under the reserved nick itself rewrites nothing: no 210.
+  await juliet.send(xml('presence', { to: `${room}/Jules`, type: 'unavailable' }));
+  await juliet.waitFor(presenceFrom(`${room}/Jules`, 'unavailable'));
+  expect(statusCodes(await join(juliet, room, 'Jules'))).toEqual(['110', '170']);
+  await Promise.all([friar.stop(), juliet.stop()]);
 });
 
 it('lets only service admins create rooms when creation is restricted', async () => {

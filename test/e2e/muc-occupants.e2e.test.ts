@@ -11,7 +11,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness/start-server.js';
 import { connect, xml, type TestClient, type XmlElement } from './harness/client.js';
-import { MUC, MUC_USER, statusCodes, item, fromRoom, isSubject, isBody, errorCondition } from './harness/muc.js';
+import { MUC, MUC_USER, statusCodes, item, fromRoom, isSubject, isBody, errorCondition, PLAIN_MUC } from './harness/muc.js';
 
 const SERVICE = 'rooms.localhost';
 const PING = 'urn:xmpp:ping';
@@ -19,7 +19,7 @@ const STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
 let server: TestServer;
 
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startTestServer(PLAIN_MUC);
   for (const name of ['romeo', 'juliet', 'nurse', 'tybalt']) await server.createUser(name, 'pw');
 });
 afterAll(() => server.stop());

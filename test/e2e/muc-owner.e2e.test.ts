@@ -3,15 +3,17 @@
  * the `muc#roomconfig` form and its current values, submitting changes
  * (with the status-code message to occupants), rejected forms leaving the
  * room unchanged, non-owners refused, password and max-users enforcement
- * on entry, destroying a room with reason and alternate venue, and
+ * on entry, the 100 and 170 warnings of newcomers following the
+ * configuration, destroying a room with reason and alternate venue, and
  * cancelling a new room's initial configuration.
  *
- * References: XEP-0045 §7.2.6, §7.2.10, §10.1.3, §10.2, §10.2.1, §10.9, §15.5.
+ * References: XEP-0045 §7.2.4 (100), §7.2.6, §7.2.10, §7.2.12 (170),
+ * §10.1.3, §10.2, §10.2.1, §10.9, §15.5.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness/start-server.js';
 import { connect, xml, type TestClient, type XmlElement } from './harness/client.js';
-import { MUC, MUC_USER, statusCodes, fromRoom, isSubject, errorCondition } from './harness/muc.js';
+import { MUC, MUC_USER, statusCodes, fromRoom, isSubject, errorCondition, PLAIN_MUC } from './harness/muc.js';
 
 const SERVICE = 'rooms.localhost';
 const MUC_OWNER = `${MUC}#owner`;
@@ -19,7 +21,7 @@ const ROOMCONFIG = `${MUC}#roomconfig`;
 let server: TestServer;
 
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startTestServer(PLAIN_MUC);
   for (const name of ['romeo', 'juliet', 'nurse']) await server.createUser(name, 'pw');
 });
 afterAll(() => server.stop());
@@ -110,7 +112,7 @@ it('offers the owner the muc#roomconfig form with the current values and refuses
   await Promise.all([romeo.stop(), juliet.stop()]);
 });
 
-it('applies a submitted change and tells occupants with 104 and 172', async () => {
+it('applies a submitted change, tells occupants with 104 and 172, and warns newcomers with 100 and 170 as configured', async () => {
   const room = `parlour@${SERVICE}`;
   const romeo = await ownedRoom(room);
   const juliet = await user('juliet');
@@ -128,13 +130,28 @@ it('applies a submitted change and tells occupants with 104 and 172', async () =
   const info = await juliet.iq(xml('iq', { type: 'get', to: room }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })));
   expect(info.getChild('query')!.getChild('identity')!.attrs.name).toBe('The Parlour');
   expect(await features(juliet, room)).toEqual(expect.arrayContaining(['muc_nonanonymous', 'muc_open', 'muc_unsecured', 'muc_temporary', 'muc_public']));
+  // A newcomer to the non-anonymous, archived room is warned of both (100, 170).
+  const nurse = await user('nurse');
+  expect(await selfPresenceCodes(nurse, room, 'Nurse')).toEqual(['100', '110', '170']);
+  await nurse.send(xml('presence', { to: `${room}/Nurse`, type: 'unavailable' }));
+  await nurse.waitFor((el) => el.attrs.type === 'unavailable' && el.attrs.from === `${room}/Nurse`);
 
-  // Back to semi-anonymous and archiving off: 104, 171, 173.
+  // Back to semi-anonymous and archiving off: 104, 171, 173; and newcomers get neither 100 nor 170.
   await submit(romeo, room, { 'muc#roomconfig_whois': 'moderators', 'muc#roomconfig_enablearchiving': '0' });
   const second = await juliet.waitFor((el) => el.name === 'message' && el.attrs.from === room && statusCodes(el).includes('173'));
   expect(statusCodes(second)).toEqual(['104', '171', '173']);
-  await Promise.all([romeo.stop(), juliet.stop()]);
+  expect(await selfPresenceCodes(nurse, room, 'Nurse')).toEqual(['110']);
+  await Promise.all([romeo.stop(), juliet.stop(), nurse.stop()]);
 });
+
+/** Enters and returns the status codes of the newcomer's own presence. */
+async function selfPresenceCodes(client: TestClient, room: string, nick: string): Promise<string[]> {
+  await client.send(xml('presence', { to: `${room}/${nick}` }, xml('x', { xmlns: MUC })));
+  const self = await client.waitFor((el) => el.name === 'presence' && el.attrs.from === `${room}/${nick}` && el.attrs.type === undefined);
+  await client.waitFor(isSubject(room));
+  client.received.length = 0;
+  return statusCodes(self);
+}
 
 it('rejects wrongly typed fields and leaves the room unchanged', async () => {
   const room = `cellar@${SERVICE}`;
@@ -218,6 +235,6 @@ it('destroys a new locked room when its owner cancels the initial configuration'
   // A later join creates the room afresh (a temporary room simply stopped existing).
   await romeo.send(xml('presence', { to: `${room}/Romeo` }, xml('x', { xmlns: MUC })));
   const created = await romeo.waitFor((el) => el.name === 'presence' && el.attrs.from === `${room}/Romeo` && el.attrs.type === undefined);
-  expect(statusCodes(created)).toEqual(['110', '201']);
+  expect(statusCodes(created)).toEqual(['110', '170', '201']);
   await romeo.stop();
 });

@@ -2,23 +2,26 @@
  * The multi-user chat service as occupants' clients see it: creating an
  * instant room, the join sequence and its status codes, groupchat with
  * stanza-id and occupant-id, private messages, subject, nick changes and
- * conflicts, history limits, leaving, disco, and a slixmpp occupant.
+ * conflicts, history limits, leaving, disco, the groupchat 1.0 rule
+ * (presence without `<x xmlns=muc>`: a kick for non-occupants, an update
+ * for occupants), and a slixmpp occupant.
  *
- * References: XEP-0045 §6, §7.2, §7.4–§7.7, §7.14, §8.1, §10.1.2;
- * XEP-0359; XEP-0421.
+ * References: XEP-0045 §6, §7.2 (including 170 and the groupchat 1.0
+ * rule of version 1.32), §7.4–§7.7, §7.14, §8.1, §10.1.2; XEP-0359;
+ * XEP-0421.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness/start-server.js';
 import { connect, xml, type TestClient, type XmlElement } from './harness/client.js';
 import { dumpRun, startDriver } from './harness/slixmpp.js';
-import { MUC, MUC_USER, statusCodes, item, fromRoom, isSubject, isBody, errorCondition } from './harness/muc.js';
+import { MUC, MUC_USER, statusCodes, item, fromRoom, isSubject, isBody, errorCondition, PLAIN_MUC } from './harness/muc.js';
 
 const SERVICE = 'rooms.localhost';
 const ROOM = `garden@${SERVICE}`;
 let server: TestServer;
 
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startTestServer(PLAIN_MUC);
   for (const name of ['romeo', 'juliet', 'nurse', 'tybalt']) await server.createUser(name, 'pw');
 });
 afterAll(() => server.stop());
@@ -45,7 +48,8 @@ it('creates a locked room with 201, unlocks it as an instant room, and enters ot
   const created = await join(romeo, ROOM, 'Romeo');
   expect(created.map((el) => el.name)).toEqual(['presence', 'message']);
   expect(created[0].attrs.from).toBe(`${ROOM}/Romeo`);
-  expect(statusCodes(created[0])).toEqual(['110', '201']);
+  // Rooms archive by default, so entering warns that the discussion is logged (170).
+  expect(statusCodes(created[0])).toEqual(['110', '170', '201']);
   expect(item(created[0]).attrs).toMatchObject({ affiliation: 'owner', role: 'moderator', jid: romeo.jid });
   expect(created[0].getChild('occupant-id', 'urn:xmpp:occupant-id:0')?.attrs.id).toBeTruthy();
   expect(created[1].attrs.from).toBe(ROOM);
@@ -61,7 +65,7 @@ it('creates a locked room with 201, unlocks it as an instant room, and enters ot
   expect(sequence.map((el) => `${el.name} ${el.attrs.from}`)).toEqual([`presence ${ROOM}/Romeo`, `presence ${ROOM}/Juliet`, `message ${ROOM}`]);
   expect(statusCodes(sequence[0])).toEqual([]);
   expect(item(sequence[0]).attrs.jid).toBeUndefined(); // semi-anonymous: participants see no real JIDs
-  expect(statusCodes(sequence[1])).toEqual(['110']);
+  expect(statusCodes(sequence[1])).toEqual(['110', '170']);
   expect(item(sequence[1]).attrs).toMatchObject({ affiliation: 'none', role: 'participant', jid: juliet.jid });
   const seen = await romeo.waitFor((el) => el.name === 'presence' && el.attrs.from === `${ROOM}/Juliet`);
   expect(statusCodes(seen)).toEqual([]);
@@ -151,6 +155,7 @@ it('lets moderators change the subject, forbids participants, and shows it to la
 it('changes nick with 303, refuses taken nicks with conflict, and requires a nick', async () => {
   const room = `tomb@${SERVICE}`;
   const [romeo, juliet] = await roomWithTwo(room);
+  // Like every presence of an occupant after its join, the nick change carries no <x/>.
   await juliet.send(xml('presence', { to: `${room}/Jules` }));
   for (const [client, self] of [[romeo, false], [juliet, true]] as const) {
     const gone = await client.waitFor((el) => el.attrs.from === `${room}/Juliet` && el.attrs.type === 'unavailable');
@@ -173,6 +178,51 @@ it('changes nick with 303, refuses taken nicks with conflict, and requires a nic
   const malformed = await tybalt.waitFor((el) => el.name === 'presence' && el.attrs.type === 'error');
   expect(errorCondition(malformed)).toBe('jid-malformed');
   await Promise.all([romeo.stop(), juliet.stop(), tybalt.stop()]);
+});
+
+const kickOf = (client: TestClient, from: string) => client.waitFor((el) => el.name === 'presence' && el.attrs.from === from, 5000, `kick from ${from}`);
+
+/** The exact kick of XEP-0045's groupchat 1.0 section: unavailable, no role, 110 and 307, nothing else. */
+function expectKick(kick: XmlElement, from: string, to: string): void {
+  expect(kick.attrs).toEqual({ from, to, type: 'unavailable' });
+  expect(kick.children.map((c) => (typeof c === 'string' ? c : `${c.name} ${c.attrs.xmlns}`))).toEqual([`x ${MUC_USER}`]);
+  expect(item(kick).attrs).toEqual({ affiliation: 'none', role: 'none' });
+  expect(item(kick).getChildText('reason')).toBe('You are not in the room.');
+  expect(statusCodes(kick)).toEqual(['110', '307']);
+}
+
+it('kicks a non-occupant whose presence lacks <x xmlns=muc> (groupchat 1.0 rule) and lets occupants update without it', async () => {
+  const room = `balcony@${SERVICE}`;
+  const [romeo, juliet] = await roomWithTwo(room);
+  // A groupchat 1.0 join looks like a desynchronised client's update: neither enters.
+  const nurse = await user('nurse');
+  await nurse.send(xml('presence', { to: `${room}/Nurse` }, xml('show', {}, 'away')));
+  expectKick(await kickOf(nurse, `${room}/Nurse`), `${room}/Nurse`, nurse.jid);
+  // A further session of an occupant is no occupant either until it joins with <x/>.
+  const phone = await user('juliet', 'phone');
+  await phone.send(xml('presence', { to: `${room}/Juliet` }));
+  expectKick(await kickOf(phone, `${room}/Juliet`), `${room}/Juliet`, phone.jid);
+  await romeo.expectNothing((el) => el.name === 'presence' && [`${room}/Nurse`, `${room}/Juliet`].includes(el.attrs.from!));
+  await juliet.expectNothing((el) => el.name === 'presence' && el.attrs.from === `${room}/Juliet`, 100);
+  const info = await romeo.iq(xml('iq', { type: 'get', to: room }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })));
+  const occupants = info.getChild('query')!.getChild('x', 'jabber:x:data')!.getChildren('field').find((f) => f.attrs.var === 'muc#roominfo_occupants');
+  expect(occupants?.getChildText('value')).toBe('2');
+  // Nor does it create a room.
+  await nurse.send(xml('presence', { to: `nowhere@${SERVICE}/Nurse` }));
+  expectKick(await kickOf(nurse, `nowhere@${SERVICE}/Nurse`), `nowhere@${SERVICE}/Nurse`, nurse.jid);
+  await expect(nurse.iq(xml('iq', { type: 'get', to: `nowhere@${SERVICE}` }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })))).rejects.toMatchObject({ condition: 'item-not-found' });
+
+  // An occupant's later presence never carries <x/>: it is an update, shown to everyone.
+  await juliet.send(xml('presence', { to: `${room}/Juliet` }, xml('show', {}, 'away'), xml('status', {}, 'brb')));
+  for (const [client, codes] of [[romeo, []], [juliet, ['110']]] as const) {
+    const update = await client.waitFor((el) => el.name === 'presence' && el.attrs.from === `${room}/Juliet` && el.getChildText('show') === 'away');
+    expect(update.attrs.type).toBeUndefined();
+    expect(update.children.map((c) => (typeof c === 'string' ? c : c.name))).toEqual(['show', 'status', 'occupant-id', 'x']);
+    expect(update.getChildText('status')).toBe('brb');
+    expect(item(update).attrs).toMatchObject({ affiliation: 'none', role: 'participant' });
+    expect(statusCodes(update)).toEqual(codes);
+  }
+  await Promise.all([romeo.stop(), juliet.stop(), nurse.stop(), phone.stop()]);
 });
 
 it('shares one nick between sessions of an account, and leaves with 110', async () => {

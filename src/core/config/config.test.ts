@@ -45,7 +45,18 @@ describe('parseConfig defaults', () => {
       modules: [],
       server: { name: 'Perch' },
       stream_management: { hibernation_timeout: 300, max_queue: 500 },
-      muc: { enabled: true, domain: 'rooms.localhost', admins: [], restrict_creation: 'local' },
+      account_rooms: {
+        enabled: true,
+        services: [],
+        leave: 'last-session',
+        absent_presence: 'xa',
+        presence_grace: 60,
+        idle_leave_after: 0,
+        bookmark_joins: true,
+        exclude_resources: [],
+        resource: 'rooms',
+      },
+      muc: { enabled: true, domain: 'rooms.localhost', admins: [], restrict_creation: 'local', tombstone_days: 30 },
     });
   });
 

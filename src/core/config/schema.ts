@@ -62,14 +62,39 @@ export interface PerchConfig {
   /** The multi-user chat service (XEP-0045), a component host. */
   muc: {
     enabled: boolean;
-    /** Defaults to `rooms.<first host>`. */
-    domain: string;
+    /** One service per domain given (a list runs several); defaults to `rooms.<first host>`. Read it with `mucDomains()` (modules/components.ts). */
+    domain: string | string[];
     /** Bare JIDs with owner rights on every room. */
     admins: string[];
     /** Who may create rooms: any local user, or only `admins`. */
     restrict_creation: 'local' | 'admins';
+    /** Days a destroyed persistent room answers `gone` before its name is free again; 0 = forever. */
+    tombstone_days: number;
+  };
+  /** Account-level room membership (../shared/spec/account-rooms.md). */
+  account_rooms: {
+    enabled: boolean;
+    /** MUC service domains it applies to; empty = every service, local and remote. */
+    services: string[];
+    /** Whether one explicit leave ends the membership for every session, or only the last one does. */
+    leave: 'last-session' | 'any-session';
+    /** The `<show/>` a room sees while no session is connected (`available` sends none). */
+    absent_presence: AccountShow;
+    /** Seconds before a drop in the account's availability reaches its rooms. */
+    presence_grace: number;
+    /** Seconds after which a membership no session joined ends; 0 = never. */
+    idle_leave_after: number;
+    /** A room joined without a bookmark gets one (autojoin). */
+    bookmark_joins: boolean;
+    /** Resource globs whose sessions join rooms as plain, separate occupants. */
+    exclude_resources: string[];
+    /** Resource of the full JID used for rooms that refuse a bare-JID occupant. */
+    resource: string;
   };
 }
+
+export const ACCOUNT_SHOWS = ['chat', 'available', 'dnd', 'away', 'xa'] as const;
+export type AccountShow = (typeof ACCOUNT_SHOWS)[number];
 
 const PORT_MESSAGE = 'expected a port number (1-65535) or false';
 
@@ -153,9 +178,23 @@ export const configSchema = z.strictObject(
     }),
     muc: section({
       enabled: flag(true),
-      domain: domain.optional(),
+      domain: z
+        .union([domain, z.array(domain).min(1)], { error: 'expected a domain name or a list of domain names' })
+        .optional(),
       admins: z.array(nonEmpty(), { error: 'expected a list of JIDs' }).default([]),
       restrict_creation: z.enum(['local', 'admins'], { error: 'expected local or admins' }).default('local'),
+      tombstone_days: nonNegativeInt(30),
+    }),
+    account_rooms: section({
+      enabled: flag(true),
+      services: z.array(domain, { error: 'expected a list of domain names' }).default([]),
+      leave: z.enum(['last-session', 'any-session'], { error: 'expected last-session or any-session' }).default('last-session'),
+      absent_presence: z.enum(ACCOUNT_SHOWS, { error: `expected one of ${ACCOUNT_SHOWS.join(', ')}` }).default('xa'),
+      presence_grace: z.number({ error: 'expected a non-negative number of seconds' }).min(0).default(60),
+      idle_leave_after: z.number({ error: 'expected a non-negative number of seconds' }).min(0).default(0),
+      bookmark_joins: flag(true),
+      exclude_resources: z.array(nonEmpty(), { error: 'expected a list of resource patterns' }).default([]),
+      resource: text('rooms'),
     }),
   },
   { error: 'expected a mapping' },

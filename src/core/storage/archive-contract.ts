@@ -1,11 +1,12 @@
 /**
  * Archive half of the storage contract (see contract.ts): ordering, RSM
- * paging, filters, totals and deletion semantics every ArchiveStore shares.
+ * paging, filters (types excluded too), totals and deletion semantics every
+ * ArchiveStore shares.
  */
 
 import { describe, expect, it } from 'vitest';
 import { archiveRoomContract } from './archive-room-contract.js';
-import type { ArchiveStore, StorageDriver } from './stores.js';
+import type { ArchiveQuery, ArchiveStore, StorageDriver } from './stores.js';
 
 export const H = 'example.org';
 export const OTHER_HOST = 'other.example';
@@ -21,6 +22,15 @@ async function seed(archive: ArchiveStore, user = 'alice'): Promise<string[]> {
 }
 
 const idsOf = (page: { items: { id: string }[] }): string[] => page.items.map((i) => i.id);
+
+/** Ten items t0..t9 like seed(): t0, t3, t6, t9 groupchat, t4 untyped, the rest chat. */
+async function seedTyped(archive: ArchiveStore): Promise<void> {
+  for (let i = 0; i < 10; i++) {
+    const type = i % 3 === 0 ? 'groupchat' : i === 4 ? undefined : 'chat';
+    const withJid = i % 2 === 0 ? 'juliet@example.org' : 'romeo@example.org';
+    await archive.append('alice', { id: `t${i}`, when: 1000 + i, with: withJid, payload: '', ...(type && { type }) });
+  }
+}
 
 export function archiveContract(getDriver: () => StorageDriver): void {
   const mam = (): ArchiveStore => getDriver().archive(H, 'mam');
@@ -234,6 +244,40 @@ export function archiveContract(getDriver: () => StorageDriver): void {
       page.items[0]!.payload = 'mutated';
       page.items[0]!.id = 'mutated';
       expect((await archive.query('alice', { limit: 1 })).items[0]).toMatchObject({ id: 'm0', payload: '<message>0</message>' });
+    });
+  });
+
+  describe('excludeTypes', () => {
+    const excludeTypes = ['groupchat'];
+
+    it('leaves out items of those types, keeps untyped ones, and counts only the rest', async () => {
+      const archive = mam();
+      await seedTyped(archive);
+      const page = await archive.query('alice', { excludeTypes });
+      expect(page).toEqual({ items: expect.any(Array), complete: true, total: 6 });
+      expect(idsOf(page)).toEqual(['t1', 't2', 't4', 't5', 't7', 't8']);
+      expect(idsOf(await archive.query('alice', { excludeTypes: ['groupchat', 'chat'] }))).toEqual(['t4']);
+      expect((await archive.query('alice', { excludeTypes: [] })).total).toBe(10);
+      const romeo = await archive.query('alice', { with: 'romeo@example.org', excludeTypes });
+      expect([idsOf(romeo), romeo.total]).toEqual([['t1', 't5', 't7'], 3]);
+      expect(idsOf(await archive.query('alice', { ids: ['t0', 't1'], excludeTypes }))).toEqual(['t1']);
+      expect(await archive.query('alice', { limit: 0, excludeTypes })).toEqual({ items: [], complete: false, total: 6 });
+    });
+
+    it('pages both ways over the items left, exact at the edges and on excluded positions', async () => {
+      const archive = mam();
+      await seedTyped(archive);
+      const page = (query: ArchiveQuery) => archive.query('alice', { ...query, excludeTypes });
+      expect(await page({ limit: 2 })).toMatchObject({ items: [{ id: 't1' }, { id: 't2' }], complete: false, total: 6 });
+      expect(await page({ limit: 2, afterId: 't3' })).toMatchObject({ items: [{ id: 't4' }, { id: 't5' }], complete: false, total: 6 });
+      // Only excluded items lie beyond: the page is complete.
+      expect(await page({ limit: 2, afterId: 't5' })).toMatchObject({ items: [{ id: 't7' }, { id: 't8' }], complete: true });
+      expect(await page({ limit: 1, afterId: 't7' })).toMatchObject({ items: [{ id: 't8' }], complete: true });
+      expect(await page({ limit: 4, reverse: true })).toMatchObject({ complete: false, total: 6 });
+      expect(idsOf(await page({ limit: 4, reverse: true }))).toEqual(['t4', 't5', 't7', 't8']);
+      expect(await page({ limit: 2, reverse: true, beforeId: 't4' })).toMatchObject({ items: [{ id: 't1' }, { id: 't2' }], complete: true });
+      expect(await page({ limit: 1, reverse: true, beforeId: 't2' })).toMatchObject({ items: [{ id: 't1' }], complete: true });
+      expect(idsOf(await page({ afterId: 't0', beforeId: 't6' }))).toEqual(['t1', 't2', 't4', 't5']);
     });
   });
 

@@ -59,6 +59,12 @@ export interface ArchiveQuery {
   beforeId?: string;
   /** Only these ids. */
   ids?: string[];
+  /**
+   * Leaves out items whose type is one of these (a user's archive queried
+   * without room messages); items without a type are kept. Totals, pages
+   * and `complete` count only the items left.
+   */
+  excludeTypes?: string[];
   /** Page size; undefined means no limit. */
   limit?: number;
   /**

@@ -2,13 +2,15 @@
  * Message Archive Management for accounts: every eligible one-to-one
  * message is archived for both parties (archiving.ts) with a stanza-id on
  * the recipient's copy; the account queries its archive with filters and
- * RSM paging (query-form.ts, query.ts), asks for its metadata, and sets
+ * RSM paging (query-form.ts, query.ts), leaving room messages out on
+ * request (include-groupchat), asks for its metadata, and sets
  * archiving preferences (prefs.ts). Old items expire when retention is
  * configured (retention.ts); deleting the account deletes its archive. The
  * archive store and `append` are exported for account rooms.
  *
  * References: XEP-0313 §4 (querying), §4.4 (metadata), §5 (business rules),
- * §7 (determining support), §8.1 (only the owner may query: forbidden);
+ * §7 (determining support: #groupchat-field for understanding
+ * include-groupchat), §8.1 (only the owner may query: forbidden);
  * XEP-0359; XEP-0441 (preferences).
  */
 import { defineModule, type ModuleInstance } from '../../core/module/define-module.js';
@@ -67,7 +69,7 @@ export default defineModule({
   stores: { archive: 'archive', archivePrefs: 'keyval' } as Stores,
   setup(ctx): MamApi {
     const disco = ctx.dep('disco');
-    for (const feature of [MAM.ns, MAM.extended, MAM.stanzaIds]) disco.accountFeatures.add(feature);
+    for (const feature of [MAM.ns, MAM.extended, MAM.groupchatField, MAM.stanzaIds]) disco.accountFeatures.add(feature);
     const api = createMamApi(ctx.host, ctx.stores.archive, ctx.stores.archivePrefs, ctx.dep('roster'));
     const stopRetention = scheduleRetention(api.store, ctx.config.archive.retention_days, ctx.log);
     ctx.hook('host-stopping', stopRetention);

@@ -53,6 +53,17 @@ describe('parseQuery', () => {
     expect(parsed.with?.toString()).toBe('romeo@montague.lit/orchard');
   });
 
+  it('reads include-groupchat as an XEP-0004 boolean, absent when not given', () => {
+    const includeGroupchat = (...values: string[]) => parseQuery(query(form(field('include-groupchat', ...values)))).includeGroupchat;
+    expect(includeGroupchat('false')).toBe(false);
+    expect(includeGroupchat('0')).toBe(false);
+    expect(includeGroupchat('true')).toBe(true);
+    expect(includeGroupchat(' 1 ')).toBe(true);
+    expect(includeGroupchat()).toBeUndefined();
+    expect(parseQuery(query(form(field('with', 'juliet@capulet.lit')))).includeGroupchat).toBeUndefined();
+    expect(parseQuery(query(form())).includeGroupchat).toBeUndefined();
+  });
+
   it('reads an empty <before/> as the last page', () => {
     expect(parseQuery(query(rsm(x('max', {}, '5'), x('before')))).rsm).toEqual({ max: 5, before: '' });
     expect(parseQuery(query(rsm(x('before', {}, 'id9')))).rsm).toEqual({ before: 'id9' });
@@ -71,19 +82,22 @@ describe('parseQuery', () => {
       ['negative max', query(rsm(x('max', {}, '-1')))],
       ['max not a number', query(rsm(x('max', {}, 'ten')))],
       ['empty after', query(rsm(x('after')))],
+      ['include-groupchat not a boolean', query(form(field('include-groupchat', 'yes')))],
+      ['include-groupchat capitalised', query(form(field('include-groupchat', 'False')))],
+      ['include-groupchat twice', query(form(field('include-groupchat', 'true', 'false')))],
     ];
     for (const [what, el] of bad) expect(conditionOf(() => parseQuery(el)), what).toBe('bad-request');
   });
 
   it('refuses unknown fields, RSM index and nodes with feature-not-implemented', () => {
-    expect(conditionOf(() => parseQuery(query(form(field('include-groupchat', 'true')))))).toBe('feature-not-implemented');
+    expect(conditionOf(() => parseQuery(query(form(field('{urn:example}free-text-search', 'balcony')))))).toBe('feature-not-implemented');
     expect(conditionOf(() => parseRsm(rsm(x('index', {}, '3'))))).toBe('feature-not-implemented');
     expect(conditionOf(() => parseQuery(x('query', { xmlns: MAM.ns, node: 'urn:xmpp:microblog:0' })))).toBe('feature-not-implemented');
   });
 });
 
 describe('queryFormElement', () => {
-  it('advertises every field with its type, ids open and never listed, none required', () => {
+  it('advertises every field with its type, include-groupchat boolean, ids open and never listed, none required', () => {
     const formEl = queryFormElement().getChild('x', NS.dataForms)!;
     expect(formEl.attrs.type).toBe('form');
     const fields = formEl.getChildren('field').map((f) => [f.attrs.var, f.attrs.type]);
@@ -95,6 +109,7 @@ describe('queryFormElement', () => {
       ['before-id', 'text-single'],
       ['after-id', 'text-single'],
       ['ids', 'list-multi'],
+      ['include-groupchat', 'boolean'],
     ]);
     const ids = formEl.getChildren('field').find((f) => f.attrs.var === 'ids')!;
     expect(ids.getChild('validate', MAM.xdataValidate)?.getChild('open')).toBeDefined();

@@ -1,14 +1,15 @@
 /**
  * The archive query: its XEP-0004 filter form (`with`, `start`, `end`,
- * `before-id`, `after-id`, `ids`), RSM paging and `<flip-page/>`, parsed
- * into a typed request, and the form advertised to clients that ask for the
- * supported fields. Malformed input is refused before anything is sent:
- * `bad-request` for bad values, `feature-not-implemented` for fields we do
- * not know, as XEP-0313 asks.
+ * `before-id`, `after-id`, `ids`, `include-groupchat`), RSM paging and
+ * `<flip-page/>`, parsed into a typed request, and the form advertised to
+ * clients that ask for the supported fields. Malformed input is refused
+ * before anything is sent: `bad-request` for bad values,
+ * `feature-not-implemented` for fields we do not know, as XEP-0313 asks.
  *
- * References: XEP-0313 §4.1 (filters), §4.1.5 (retrieving form fields),
- * §4.3.4 (flipped pages); XEP-0004 §3.2 (submit forms), §3.3 (field types);
- * XEP-0068 §3 (FORM_TYPE); XEP-0122 §4 (open validation for `ids`).
+ * References: XEP-0313 §4.1 (filters), §4.1.4 (include-groupchat), §4.1.5
+ * (retrieving form fields), §4.3.4 (flipped pages); XEP-0004 §3.2 (submit
+ * forms), §3.3 (field types, boolean values); XEP-0068 §3 (FORM_TYPE);
+ * XEP-0122 §4 (open validation for `ids`).
  */
 import { StanzaError } from '../../core/errors/stanza-error.js';
 import { x, type Element } from '../../core/xml/element.js';
@@ -27,6 +28,12 @@ export interface MamQuery {
   afterId?: string;
   beforeId?: string;
   ids?: string[];
+  /**
+   * `include-groupchat`: false leaves room messages out. Absent, the default
+   * is ours to choose (XEP-0313 Business Rules, User Archives): room
+   * messages are kept, as the archive holds them for the user to read.
+   */
+  includeGroupchat?: boolean;
   rsm: RsmRequest;
   /** Send the page newest first (XEP-0313 §4.3.4). */
   flip: boolean;
@@ -34,7 +41,7 @@ export interface MamQuery {
 
 type Filters = Omit<MamQuery, 'queryId' | 'rsm' | 'flip'>;
 
-const SINGLE_FIELDS = ['FORM_TYPE', 'with', 'start', 'end', 'before-id', 'after-id'] as const;
+const SINGLE_FIELDS = ['FORM_TYPE', 'with', 'start', 'end', 'before-id', 'after-id', 'include-groupchat'] as const;
 type SingleField = (typeof SINGLE_FIELDS)[number];
 
 export function parseQuery(query: Element): MamQuery {
@@ -72,6 +79,8 @@ function parseForm(form: Element): Filters {
   if (beforeId !== undefined) filters.beforeId = idValue('before-id', beforeId);
   const ids = values.get('ids');
   if (ids !== undefined) filters.ids = ids.map((id) => idValue('ids', id.trim()));
+  const includeGroupchat = single('include-groupchat');
+  if (includeGroupchat !== undefined) filters.includeGroupchat = booleanValue('include-groupchat', includeGroupchat);
   return filters;
 }
 
@@ -102,6 +111,13 @@ function dateValue(name: string, text: string): number {
   return ms;
 }
 
+/** XEP-0004 §3.3: a boolean is one of 0, 1, false, true. */
+function booleanValue(name: string, text: string): boolean {
+  if (text === 'true' || text === '1') return true;
+  if (text === 'false' || text === '0') return false;
+  throw new StanzaError('bad-request', `${name}: not a boolean: ${text}`);
+}
+
 function idValue(name: string, id: string): string {
   if (id === '') throw new StanzaError('bad-request', `${name}: empty id`);
   return id;
@@ -124,6 +140,7 @@ export function queryFormElement(): Element {
       field('after-id', 'text-single'),
       // The list of possible ids is the archive itself: open, never listed.
       field('ids', 'list-multi', x('validate', { xmlns: MAM.xdataValidate, datatype: 'xs:string' }, x('open'))),
+      field('include-groupchat', 'boolean'),
     ),
   );
 }

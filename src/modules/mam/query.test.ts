@@ -67,6 +67,27 @@ describe('findPage', () => {
     expect(orchard).toMatchObject({ complete: false, total: 4 });
   });
 
+  it('leaves room messages out for include-groupchat false, positioned on and asked for by their ids', async () => {
+    const store = await seeded();
+    const room = 'capulets@muc.capulet.lit';
+    for (const n of [1, 2]) {
+      const payload = `<message xmlns='jabber:client' type='groupchat' from='${room}/romeo' to='juliet@capulet.lit'><body>g${n}</body></message>`;
+      await store.append('juliet', { id: `g${n}`, when: 2000 + n, with: room, payload, type: 'groupchat' });
+    }
+    await store.append('juliet', { id: 'm10', when: 3000, with: 'romeo@montague.lit', payload: '<message/>', type: 'chat' });
+    expect(ids(await findPage(store, 'juliet', q({ rsm: { max: 3, before: '' } })))).toEqual(['g1', 'g2', 'm10']);
+    expect(ids(await findPage(store, 'juliet', q({ includeGroupchat: true, rsm: { max: 3, before: '' } })))).toEqual(['g1', 'g2', 'm10']);
+    const last = await findPage(store, 'juliet', q({ includeGroupchat: false, rsm: { max: 3, before: '' } }));
+    expect(last).toMatchObject({ complete: false, total: 11, firstIndex: 8 });
+    expect(ids(last)).toEqual(['m8', 'm9', 'm10']);
+    expect(ids(await findPage(store, 'juliet', q({ includeGroupchat: false, rsm: { after: 'g1' } })))).toEqual(['m10']);
+    // Known ids stay known: an excluded one is no error, just not sent.
+    expect(await findPage(store, 'juliet', q({ includeGroupchat: false, ids: ['g2'] }))).toMatchObject({ items: [], total: 0 });
+    const fullJid = q({ includeGroupchat: false, with: parseJid(`${room}/romeo`) });
+    expect(await findPage(store, 'juliet', fullJid)).toMatchObject({ items: [], total: 0, complete: true });
+    expect(ids(await findPage(store, 'juliet', { ...fullJid, includeGroupchat: undefined }))).toEqual(['g1', 'g2']);
+  });
+
   it('bounds the page size', async () => {
     const store = createMemoryDriver().archive('h', 'archive');
     for (let i = 0; i < MAX_PAGE_SIZE + 5; i++) await store.append('u', { when: i, with: 'x@h', payload: '<message/>' });

@@ -3,9 +3,12 @@
  * (RSM and #extended ids combined, page size bounded), every item goes to
  * the asking session as a forwarded result, and the IQ result closes it
  * with the RSM summary. Ids the archive does not hold are `item-not-found`.
+ * Room messages a query leaves out (`include-groupchat` false) are left out
+ * by the store query itself, so pages, count and complete stay exact.
  *
  * References: XEP-0313 §4.1.1 (with: a bare JID matches every resource, a
- * full JID only itself), §4.1.3 (unknown ids), §4.2 (results), §4.3 (paging,
+ * full JID only itself), §4.1.3 (unknown ids), §4.1.4 (include-groupchat:
+ * false leaves room messages out), §4.2 (results), §4.3 (paging,
  * complete, last page, flipped pages), §4.4 (metadata); XEP-0059 §2;
  * XEP-0297 §3 (forwarded); XEP-0203 (delay).
  */
@@ -43,6 +46,7 @@ export async function findPage(store: ArchiveStore, user: string, q: MamQuery): 
       ids: q.ids,
       afterId,
       beforeId,
+      excludeTypes: q.includeGroupchat === false ? ['groupchat'] : undefined,
       limit: Math.min(q.rsm.max ?? DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE),
       // RSM <before/> pages from the newest end; before-id alone does not.
       reverse: q.rsm.before !== undefined,

@@ -39,8 +39,8 @@ export function roomFeatures(room: Room): string[] {
     SELF_PING_FEATURE,
     NS.discoInfo,
     ...configFeatures(room.config),
-    // XEP-0313 §7: the room JID holds an archive.
-    ...(room.config.archive ? [MAM.ns] : []),
+    // XEP-0313 §7: the room JID holds an archive, with the #extended filters (before-id, after-id, ids).
+    ...(room.config.archive ? [MAM.ns, MAM.extended] : []),
   ];
 }
 

@@ -5,8 +5,13 @@
  * `room/nick` private; IQs to the service and rooms answer disco and the
  * owner's instant-room configuration.
  *
- * References: XEP-0045 §6 (disco), §7 (occupant use cases), §8.1 (subject),
- * §10.1 (room creation); XEP-0359; XEP-0421.
+ * A presence without `<x xmlns=muc>` from a non-occupant is not a join
+ * (non-occupant.ts). Several services may run, one per configured domain
+ * (../components.ts), each with its own rooms and stores.
+ *
+ * References: XEP-0045 §6 (disco), §7 (occupant use cases), §7.2 (the
+ * groupchat 1.0 rule), §8.1 (subject), §10.1 (room creation); XEP-0313
+ * §4.1.5 (the room archive's form); XEP-0359; XEP-0421.
  */
 import { defineModule } from '../../core/module/define-module.js';
 import { StanzaError } from '../../core/errors/stanza-error.js';
@@ -29,6 +34,7 @@ import { RoomArchive } from './room-archive.js';
 import { restoreGraceMs } from './restore.js';
 import { handleVoiceMessage } from './moderation.js';
 import { handleRegisterGet, handleRegisterSet, handleRoomUserItem } from './registration.js';
+import { isMucJoin, notInRoomKick } from './non-occupant.js';
 
 declare module '../../core/module/define-module.js' {
   interface ModuleExports {
@@ -51,7 +57,8 @@ async function handleOccupantPresence(service: MucService, event: StanzaEvent): 
   // Subscriptions are not room business.
   if (type !== undefined) return true;
   const occupant = room?.occupantOf(from.toString());
-  if (!room || !occupant) await handleJoin(service, event);
+  // The groupchat 1.0 rule (non-occupant.ts): without `<x/>`, no entry.
+  if (!room || !occupant) await (isMucJoin(stanza) ? handleJoin(service, event) : service.send(notInRoomKick(event, room)));
   else if (occupant.nick === to.resource) await handlePresenceUpdate(service, room, event);
   else await handleNickChange(service, room, event);
   return true;
@@ -86,8 +93,9 @@ export default defineModule({
   stores: { rooms: 'keyval', history: 'archive' },
   async setup(ctx) {
     const service = new MucService(ctx.host);
-    service.persistence = new RoomPersistence(ctx.stores.rooms);
+    service.persistence = new RoomPersistence(ctx.stores.rooms, { days: ctx.config.muc.tombstone_days });
     service.archive = new RoomArchive(ctx.stores.history);
+    ctx.hook('host-stopping', await service.archive.startRetention(ctx.config.archive.retention_days, ctx.log));
     for (const room of await service.persistence.load()) service.rooms.set(room.jid, room);
     await service.useStoredSecret();
     service.expireRestoredAfter(restoreGraceMs());
@@ -117,6 +125,7 @@ export default defineModule({
     'iq-get/bare/http://jabber.org/protocol/muc#owner:query': (event, mod) => handleOwnerGet(mod.api, event),
     'iq-set/bare/http://jabber.org/protocol/muc#admin:query': savingRoom((event, mod) => handleAdminSet(mod.api, event)),
     'iq-set/bare/urn:xmpp:mam:2:query': (event, mod) => mod.api.archive!.query(mod.api, event),
+    'iq-get/bare/urn:xmpp:mam:2:query': (event, mod) => mod.api.archive!.form(mod.api, event),
     'iq-get/bare/http://jabber.org/protocol/muc#admin:query': (event, mod) => handleAdminGet(mod.api, event),
   },
 });

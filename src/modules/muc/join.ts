@@ -3,6 +3,9 @@
  * occupants' presence, then the newcomer's presence to the others and to
  * itself (110, plus 100 in non-anonymous rooms and 201 for a new room),
  * then the discussion history, then the subject (always, empty if none).
+ * The self-presence also says when the room is archived (170) and when
+ * the service gave a registered user its reserved nick instead of the one
+ * asked for (210, registration.ts).
  *
  * A new room is created locked and reserved for its owner until the owner
  * accepts the default configuration (§10.1.2, the instant room; see
@@ -11,7 +14,9 @@
  * A restored occupant's returning session gets the whole sequence, but the
  * others see no new join (restore.ts).
  *
- * References: XEP-0045 §7.2.1–§7.2.16, §10.1.1, §10.1.2; XEP-0203 (delay).
+ * References: XEP-0045 §7.2.1–§7.2.16 (§7.2.3 nick rewriting and 210,
+ * §7.2.12 room logging and 170), §10.1.1, §10.1.2, §15.6 (status codes);
+ * XEP-0203 (delay).
  */
 import { StanzaError } from '../../core/errors/stanza-error.js';
 import { x, type Element } from '../../core/xml/element.js';
@@ -23,7 +28,7 @@ import { parseHistoryRequest, selectHistory } from './history.js';
 import { checkEntry } from './config.js';
 import { checkAdmission } from './affiliations.js';
 import { checkNick } from './limits.js';
-import { checkReservedNick } from './registration.js';
+import { assignedNick, checkReservedNick } from './registration.js';
 import type { MucService } from './service.js';
 import type { Occupant } from './occupant.js';
 import type { Entered, Room } from './room.js';
@@ -32,32 +37,44 @@ import { presenceChanged } from './restore.js';
 export async function handleJoin(service: MucService, event: StanzaEvent): Promise<void> {
   const { stanza, from, to } = event;
   const roomJid = to.bareString();
-  const nick = checkNick(to.resource);
+  const requested = checkNick(to.resource);
   let room = service.rooms.get(roomJid);
   const created = room === undefined;
   if (!room) {
-    service.persistence?.checkNotDestroyed(roomJid);
+    await service.persistence?.checkNotDestroyed(roomJid);
     if (!service.mayCreate(from)) throw new StanzaError('not-allowed', 'you may not create rooms here');
     room = service.create(roomJid, from.bareString());
   } else if (room.locked && room.affiliationOf(from.bareString()) !== 'owner') {
     throw new StanzaError('item-not-found', 'the room is locked until its owner configures it');
   }
+  const nick = created ? requested : assignedNick(room, from.bareString(), requested);
   if (!created) checkAdmission(room, room.affiliationOf(from.bareString()));
   if (!created) checkReservedNick(room, from.bareString(), nick);
   if (!created) checkEntry(room.config, entryFacts(room, stanza, from.bareString(), nick));
-  const presence = stanza.clone();
-  const entered = room.enter(nick, from.toString(), from.bareString(), presence, service.occupantId(roomJid, from.bareString()));
+  const entered = room.enter(nick, from.toString(), from.bareString(), stanza.clone(), service.occupantId(roomJid, from.bareString()));
   const { occupant } = entered;
   const session = from.toString();
   await service.send(...othersPresence(room, occupant, session));
   await service.send(...announce(room, entered, session));
-  const statuses: number[] = [];
-  if (room.config.whois === 'anyone') statuses.push(STATUS.nonAnonymous);
-  if (created) statuses.push(STATUS.newRoom);
+  const statuses = selfStatuses(service, room, { created, renamed: nick !== requested });
   await service.send(occupantPresence(room, occupant, session, { viewer: occupant, statuses, session }));
   const wanted = parseHistoryRequest(stanza.getChild('x', MUC_NS.muc)?.getChild('history'));
   await service.send(...selectHistory(await service.historyOf(room), wanted).map((entry) => historyMessage(room, entry.stanza, entry.at, session)));
   await service.send(subjectMessage(room, session));
+}
+
+/**
+ * The codes of the newcomer's own presence besides 110: 100 in a
+ * non-anonymous room, 170 when the room is archived, 201 for a new room,
+ * 210 when the service gave another nick than the one asked for.
+ */
+function selfStatuses(service: MucService, room: Room, entry: { created: boolean; renamed: boolean }): number[] {
+  const statuses: number[] = [];
+  if (room.config.whois === 'anyone') statuses.push(STATUS.nonAnonymous);
+  if (service.archives(room)) statuses.push(STATUS.logged);
+  if (entry.created) statuses.push(STATUS.newRoom);
+  if (entry.renamed) statuses.push(STATUS.nickAssigned);
+  return statuses;
 }
 
 /** What the room's configuration needs to know to admit someone (config.ts, checkEntry). */

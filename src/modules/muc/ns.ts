@@ -16,6 +16,11 @@ export const MUC_NS = {
 export const STATUS = {
   nonAnonymous: 100,
   self: 110,
+  /** The room is logged (here: archived, XEP-0313 on the room JID). */
+  logged: 170,
   newRoom: 201,
+  /** The service assigned or modified the occupant's nick. */
+  nickAssigned: 210,
   nickChanged: 303,
+  kicked: 307,
 } as const;

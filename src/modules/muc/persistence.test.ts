@@ -49,14 +49,9 @@ describe('RoomPersistence', () => {
     await new RoomPersistence(store).destroyed(persistentRoom(), x('destroy', { jid: 'new@rooms.h' }, x('reason', {}, 'moved')));
     const later = new RoomPersistence(store);
     expect(await later.load()).toEqual([]);
-    let error: unknown;
-    try {
-      later.checkNotDestroyed('r@rooms.h');
-    } catch (err) {
-      error = err;
-    }
+    const error = await later.checkNotDestroyed('r@rooms.h').catch((err: unknown) => err);
     expect(error).toBeInstanceOf(GoneError);
     expect((error as GoneError).toElement().toString()).toContain('xmpp:new@rooms.h?join</gone>');
-    expect(() => later.checkNotDestroyed('other@rooms.h')).not.toThrow();
+    await expect(later.checkNotDestroyed('other@rooms.h')).resolves.toBeUndefined();
   });
 });

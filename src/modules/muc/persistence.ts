@@ -2,26 +2,28 @@
  * Persistent rooms: what of a room survives a restart (configuration,
  * affiliations, subject), saved whenever it changes and loaded when the
  * service starts; and the small record a destroyed persistent room leaves
- * behind so later joins learn it is gone, with its alternate venue.
- * Temporary rooms are never stored. At shutdown the occupants are saved
- * too (restore.ts), and the service's occupant-id secret lives in the same
- * store under a key no room JID can take.
+ * behind so later joins learn it is gone, with its alternate venue, until
+ * it expires (tombstones.ts). Temporary rooms are never stored. At
+ * shutdown the occupants are saved too (restore.ts), and the service's
+ * occupant-id secret lives in the same store under a key no room JID can
+ * take.
  *
  * References: XEP-0045 §10.1.3 (muc#roomconfig_persistentroom), §10.9
  * (destroying a room; `<gone/>` for later joins), §7.2 (entering);
- * XEP-0421 §4 (occupant ids stable across restarts);
- * RFC 6120 §8.3.3.5 (gone, with an alternate address).
+ * XEP-0421 §4 (occupant ids stable across restarts).
  */
 import { randomBytes } from 'node:crypto';
-import { StanzaError } from '../../core/errors/stanza-error.js';
 import type { Element } from '../../core/xml/element.js';
-import { NS } from '../../core/xml/ns.js';
 import type { KeyValStore } from '../../core/storage/stores.js';
 import type { StanzaEvent } from '../../core/events/event-map.js';
 import type { MucService } from './service.js';
 import { DEFAULT_ROOM_CONFIG, Room, type RoomConfig, type Subject } from './room.js';
 import type { Affiliation } from './occupant.js';
 import { restoreOccupants, saveOccupants, type StoredOccupant } from './restore.js';
+import { GoneError, Tombstones, tombstoneOf, type Tombstone, type TombstoneOptions } from './tombstones.js';
+
+// Tombstones and their `gone` error lived here first; existing importers keep working.
+export { GoneError, type Tombstone };
 
 /** Not a bare JID, so no room can collide with it. */
 const SECRET_KEY = '#occupant-id-secret';
@@ -44,28 +46,7 @@ export interface StoredSecret {
   value: string;
 }
 
-/** What is left of a destroyed persistent room (§10.9). */
-export interface Tombstone {
-  kind: 'destroyed';
-  alternate?: string;
-  reason?: string;
-}
-
 export type StoredRecord = StoredRoom | Tombstone | StoredSecret;
-
-/** `<gone/>` carrying the alternate venue as an XMPP URI, as RFC 6120 §8.3.3.5 lets it. */
-export class GoneError extends StanzaError {
-  constructor(private readonly alternate?: string) {
-    super('gone', 'this room has been destroyed');
-  }
-
-  override toElement(by?: string): Element {
-    const error = super.toElement(by);
-    const gone = error.getChild('gone', NS.stanzaErrors);
-    if (gone && this.alternate) gone.append(`xmpp:${this.alternate}?join`);
-    return error;
-  }
-}
 
 export function snapshot(room: Room, withOccupants = false): StoredRoom {
   return {
@@ -92,22 +73,34 @@ export function restore(jid: string, stored: StoredRoom): Room {
 export class RoomPersistence {
   /** Last saved form of each room, so an unchanged room is not written again. */
   private readonly saved = new Map<string, string>();
-  private readonly tombstones = new Map<string, Tombstone>();
+  private readonly tombstones: Tombstones;
 
-  constructor(private readonly store: KeyValStore<StoredRecord>) {}
+  constructor(
+    private readonly store: KeyValStore<StoredRecord>,
+    tombstoneOptions: TombstoneOptions = {},
+  ) {
+    this.tombstones = new Tombstones(tombstoneOptions);
+  }
 
-  /** Every stored persistent room; tombstones are kept for `gone` answers. */
+  /** Every stored persistent room; live tombstones are kept for `gone` answers, expired ones deleted. */
   async load(): Promise<Room[]> {
     const rooms: Room[] = [];
     for (const jid of await this.store.users()) {
       const record = await this.store.get(jid);
-      if (record?.kind === 'destroyed') this.tombstones.set(jid, record);
+      if (record?.kind === 'destroyed') await this.loadTombstone(jid, record);
       else if (record?.kind === 'room') {
         rooms.push(restore(jid, record));
         this.saved.set(jid, JSON.stringify(record));
       }
     }
     return rooms;
+  }
+
+  private async loadTombstone(jid: string, tombstone: Tombstone): Promise<void> {
+    if (this.tombstones.isExpired(tombstone)) return this.store.delete(jid);
+    // Tombstones from before expiry existed start their time now.
+    if (tombstone.at === undefined) await this.store.set(jid, (tombstone = { ...tombstone, at: this.tombstones.now() }));
+    this.tombstones.set(jid, tombstone);
   }
 
   /** The occupant-id secret of earlier runs, or a new one kept for later runs. */
@@ -137,21 +130,18 @@ export class RoomPersistence {
   async destroyed(room: Room, request?: Element): Promise<void> {
     if (!room.config.persistent) return;
     this.saved.delete(room.jid);
-    const tombstone: Tombstone = { kind: 'destroyed' };
-    if (request?.attrs.jid) tombstone.alternate = request.attrs.jid;
-    const reason = request?.getChildText('reason');
-    if (reason) tombstone.reason = reason;
+    const tombstone = tombstoneOf(request, this.tombstones.now());
     this.tombstones.set(room.jid, tombstone);
     await this.store.set(room.jid, tombstone);
   }
 
-  /** Throws `gone` for a join to a destroyed persistent room (§10.9). */
-  checkNotDestroyed(roomJid: string): void {
-    const tombstone = this.tombstones.get(roomJid);
-    if (tombstone) throw new GoneError(tombstone.alternate);
+  /** Throws `gone` for a join to a destroyed persistent room (§10.9) while its tombstone lasts. */
+  async checkNotDestroyed(roomJid: string): Promise<void> {
+    const { live, expired } = this.tombstones.state(roomJid);
+    if (live) throw new GoneError(live.alternate);
+    if (expired) await this.store.delete(roomJid);
   }
 }
-
 
 /**
  * Wraps a hook handler that may change a room's lasting state (owner and

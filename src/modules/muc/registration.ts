@@ -5,13 +5,17 @@
  * user a member. A client finds its reserved nick with disco#info on the
  * node `x-roomuser-item`.
  *
- * Not done: forcing a registered member onto their reserved nick (status
- * 210) when they join under another one; the room has no setting asking
- * for it, so members may still use any free nick.
+ * A registered user who enters under another nick is given the reserved
+ * one (the service may rewrite a newcomer's nick, and then says so with
+ * status 210 in the self-presence; join.ts) unless the account is already
+ * in the room under the nick it asked for (a further session joins that
+ * occupant) or someone else holds the reserved nick. Nick changes once in
+ * the room stay free.
  *
  * References: XEP-0045 §7.10 (registering with a room), §7.11 (getting
- * the reserved nick), §7.2.9 (nick conflicts), §15.5.1 (muc#register
- * FORM_TYPE); XEP-0077 (in-band registration); XEP-0030 (disco#info).
+ * the reserved nick), §7.2.3 (the service may rewrite the roomnick, 210),
+ * §7.2.9 (nick conflicts), §15.5.1 (muc#register FORM_TYPE), §15.6
+ * (status 210); XEP-0077 (in-band registration); XEP-0030 (disco#info).
  */
 import { StanzaError } from '../../core/errors/stanza-error.js';
 import { x, type Element } from '../../core/xml/element.js';
@@ -41,6 +45,19 @@ export function reservedBy(room: Room, nick: string): string | undefined {
 export function checkReservedNick(room: Room, bareJid: string, nick: string): void {
   const holder = reservedBy(room, nick);
   if (holder !== undefined && holder !== bareJid) throw new StanzaError('conflict', 'that nickname is reserved');
+}
+
+/**
+ * The nick a joining account gets: its reserved nick when it asked for
+ * another, except when it is already an occupant under the nick it asked
+ * for, or the reserved nick is held by someone else's occupant.
+ */
+export function assignedNick(room: Room, bareJid: string, requested: string): string {
+  const reserved = room.reservedNicks.get(bareJid);
+  if (reserved === undefined || reserved === requested) return requested;
+  if (room.occupants.get(requested)?.bareJid === bareJid) return requested;
+  const holder = room.occupants.get(reserved);
+  return holder && holder.bareJid !== bareJid ? requested : reserved;
 }
 
 function registrationForm(): Element {

@@ -77,6 +77,11 @@ export class MucService {
     if (room) await this.persistence?.save(room);
   }
 
+  /** Whether the room's discussion is archived (logged, in XEP-0045's terms: status 170 on entry). */
+  archives(room: Room): boolean {
+    return this.archive !== undefined && room.config.archive;
+  }
+
   /** Join history: from the archive when the room archives, else the room's memory. */
   async historyOf(room: Room): Promise<readonly HistoryEntry[]> {
     if (this.archive && room.config.archive) return this.archive.history(room);

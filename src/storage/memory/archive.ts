@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { ArchiveItem, ArchivePage, ArchiveQuery, ArchiveStore } from '../../core/storage/stores.js';
 import type { Buckets } from './buckets.js';
 
-type Filter = Pick<ArchiveQuery, 'ids' | 'with' | 'start' | 'end'>;
+type Filter = Pick<ArchiveQuery, 'ids' | 'with' | 'start' | 'end' | 'excludeTypes'>;
 
 interface Entry {
   /** Insertion position; never reused, so ids stay comparable after deletes. */
@@ -111,11 +111,13 @@ function removeWhere(log: UserLog, doomed: (e: Entry) => boolean): number {
 
 function matcher(filter: Filter): (e: Entry) => boolean {
   const ids = filter.ids && new Set(filter.ids);
+  const excluded = filter.excludeTypes && new Set(filter.excludeTypes);
   return ({ item }) =>
     (filter.with === undefined || item.with === filter.with) &&
     (filter.start === undefined || item.when >= filter.start) &&
     (filter.end === undefined || item.when <= filter.end) &&
-    (ids === undefined || ids.has(item.id));
+    (ids === undefined || ids.has(item.id)) &&
+    (excluded === undefined || item.type === undefined || !excluded.has(item.type));
 }
 
 function seqOf(log: UserLog, id: string): number {

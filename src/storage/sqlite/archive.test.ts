@@ -92,6 +92,21 @@ describe('sqlite archive query plans', () => {
     expectRangeScans(withPlans, /archive_by_with \(owner=\? AND with_jid=\? AND rowid>\?\)/);
   });
 
+  it('"the last 50 with X" and "after id X" stay range scans when types are excluded, rows checked as the range yields them', async () => {
+    const { archive, plansOf } = recordedArchive();
+    const ids = await seed(archive);
+    const excludeTypes = ['groupchat'];
+    const last = await plansOf(() => archive.query('alice', { with: 'c3@example.org', limit: 50, reverse: true, excludeTypes }));
+    expectRangeScans(last, /^SEARCH archive USING INDEX archive_by_with \(owner=\? AND with_jid=\?\)/);
+    const count = [...last].find(([sql]) => sql.includes('COUNT(*)'))!;
+    expect(count[1][0]).toBe('SEARCH archive USING INDEX archive_by_with (owner=? AND with_jid=?)');
+    const after = await plansOf(() => archive.query('alice', { afterId: ids[100], limit: 50, excludeTypes }));
+    expectRangeScans(after, /^SEARCH archive USING INDEX archive_by_owner \(owner=\? AND rowid>\?\)/);
+    // Its total is the user's count less the type counts: no walk over the archive.
+    expect([...after.keys()].some((sql) => sql.includes('COUNT(*)'))).toBe(false);
+    expect([...after.keys()].some((sql) => sql.includes('archive_type_count'))).toBe(true);
+  });
+
   it('looks ids up by primary key', async () => {
     const { archive, plansOf } = recordedArchive();
     const ids = await seed(archive);
@@ -164,6 +179,36 @@ describe('derived ids', () => {
     const respelled = id.slice(0, -1) + alphabet[alphabet.indexOf(id.at(-1)!) ^ 1];
     expect(Buffer.from(respelled, 'base64url')).toEqual(Buffer.from(id, 'base64url'));
     expect(ids.decode(respelled)).toBeUndefined();
+  });
+});
+
+describe('per-type counts', () => {
+  it('are filled from the archive by the migration, and kept by appends and deletes', async () => {
+    const path = join(dir, 'v2.sqlite');
+    const db = new Database(path);
+    for (const migration of migrations.slice(0, 2)) db.exec(migration.sql);
+    db.pragma('user_version = 2');
+    db.exec("INSERT INTO archive_owner (owner, host, store, user) VALUES (1, 'h', 'mam', 'alice')");
+    const insert = db.prepare("INSERT INTO archive (id, owner, when_ms, with_jid, payload, type) VALUES (?, 1, ?, 'x', '', ?)");
+    ['groupchat', 'chat', null, 'groupchat', 'chat'].forEach((type, i) => insert.run(`old-${i}`, i, type));
+    db.exec("INSERT INTO archive_count (host, store, user, n) VALUES ('h', 'mam', 'alice', 5)");
+    db.close();
+
+    const driver = createSqliteDriver(path);
+    const archive = driver.archive('h', 'mam');
+    const left = async () => (await archive.query('alice', { limit: 0, excludeTypes: ['groupchat'] })).total;
+    expect(await left()).toBe(3);
+    await archive.append('alice', { when: 9, with: 'x', payload: '', type: 'groupchat' });
+    await archive.append('alice', { when: 9, with: 'x', payload: '', type: 'chat' });
+    expect(await left()).toBe(4);
+    expect(await archive.delete('alice', { ids: ['old-0', 'old-1', 'old-2'] })).toBe(3);
+    expect(await left()).toBe(2);
+    expect(await archive.deleteOlderThan(9)).toBe(2);
+    expect([await left(), (await archive.query('alice')).total]).toEqual([1, 2]);
+    await driver.deleteUser('h', 'alice');
+    await archive.append('alice', { id: 'again', when: 10, with: 'x', payload: '', type: 'chat' });
+    expect((await archive.query('alice', { excludeTypes: ['groupchat'] })).total).toBe(1);
+    await driver.close();
   });
 });
 

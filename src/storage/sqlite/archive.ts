@@ -6,6 +6,8 @@
  * (migrations.ts), so "after id X" and "the last N with X" are index range
  * scans without a sort. Appends are group-committed (group-commit.ts); an
  * item whose (with, externalId) is already stored is not stored again.
+ * Leaving types out is a condition on the rows an index range yields; the
+ * total of a query that only leaves types out comes from per-type counts.
  */
 
 import type Database from 'better-sqlite3';
@@ -16,7 +18,7 @@ import type { ArchiveOwners } from './archive-owners.js';
 import type { GroupCommit } from './group-commit.js';
 import type { Prepare } from './statements.js';
 
-type Filter = Pick<ArchiveQuery, 'ids' | 'with' | 'start' | 'end'>;
+type Filter = Pick<ArchiveQuery, 'ids' | 'with' | 'start' | 'end' | 'excludeTypes'>;
 type NewItem = Omit<ArchiveItem, 'id'> & { id?: string };
 
 interface Row {
@@ -64,8 +66,15 @@ export function createSqliteArchive(deps: ArchiveDeps, host: string, store: stri
     },
   });
   const deleteWhere = (user: string, where: Where): number => {
-    const removed = prepare(`DELETE FROM archive WHERE ${where.sql}`).run(...where.params).changes;
-    counts.removed({ host, store, user }, removed);
+    // The removed rows' types keep the per-type counts right.
+    let removed = 0;
+    const byType = new Map<string, number>();
+    const returning = prepare(`DELETE FROM archive WHERE ${where.sql} RETURNING type`).pluck();
+    for (const type of returning.iterate(...where.params) as Iterable<string | null>) {
+      removed++;
+      if (type !== null) byType.set(type, (byType.get(type) ?? 0) + 1);
+    }
+    counts.removed({ host, store, user }, removed, byType);
     return removed;
   };
 
@@ -111,7 +120,7 @@ function appendRow(log: Log, item: NewItem): string {
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(item.id ?? null, ...log.owner.params, item.when, item.with, item.payload, item.type ?? null, item.externalId ?? null);
-    log.counts.added(log.who);
+    log.counts.added(log.who, item.type);
     return item.id ?? log.ids.encode(Number(lastInsertRowid));
   } catch (err) {
     if ((err as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw err;
@@ -148,11 +157,16 @@ function queryPage(log: Log, query: ArchiveQuery): ArchivePage {
   return { items: page.map((row) => toItem(log, row)), complete, total };
 }
 
-/** Unfiltered totals come from the per-user counter; filtered ones walk an index range. */
+/**
+ * Unfiltered totals come from the per-user counters, less the counts of the
+ * types left out; filtered ones walk an index range (reading each row's type
+ * when types are left out too).
+ */
 function countMatching(log: Log, matching: Where, filter: Filter): number {
   const unfiltered = filter.with === undefined && filter.start === undefined && filter.end === undefined && filter.ids === undefined;
-  if (unfiltered) return log.counts.get(log.who);
-  return log.prepare(`SELECT COUNT(*) FROM archive WHERE ${matching.sql}`).pluck().get(...matching.params) as number;
+  if (!unfiltered) return log.prepare(`SELECT COUNT(*) FROM archive WHERE ${matching.sql}`).pluck().get(...matching.params) as number;
+  const all = log.counts.get(log.who);
+  return excludesTypes(filter) ? all - log.counts.ofTypes(log.who, filter.excludeTypes!) : all;
 }
 
 function withFilters(log: Log, filter: Filter): Where {
@@ -165,7 +179,17 @@ function withFilters(log: Log, filter: Filter): Where {
     // json_each keeps one statement text whatever the number of ids.
     where = and(where, 'rowid IN (SELECT value FROM json_each(?))', JSON.stringify(rowids));
   }
+  // Checked on the rows the index range yields: the page stays a range scan
+  // of the owner or with index, stopping once it has limit + 1 rows. An
+  // untyped row is kept (NOT IN alone would drop it: NULL NOT IN is NULL).
+  if (excludesTypes(filter)) {
+    where = and(where, '(type IS NULL OR type NOT IN (SELECT value FROM json_each(?)))', JSON.stringify(filter.excludeTypes));
+  }
   return where;
+}
+
+function excludesTypes(filter: Filter): boolean {
+  return filter.excludeTypes !== undefined && filter.excludeTypes.length > 0;
 }
 
 function withPosition(log: Log, where: Where, query: ArchiveQuery): Where {

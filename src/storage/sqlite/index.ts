@@ -43,7 +43,7 @@ export function createSqliteDriver(path: string): StorageDriver {
   const { commits } = archiveDeps;
 
   const deleteUser = db.transaction((host: string, user: string) => {
-    for (const table of ['keyval', 'map', 'archive_count']) {
+    for (const table of ['keyval', 'map', 'archive_count', 'archive_type_count']) {
       prepare(`DELETE FROM ${table} WHERE host = ? AND user = ?`).run(host, user);
     }
     prepare('DELETE FROM archive WHERE owner IN (SELECT owner FROM archive_owner WHERE host = ? AND user = ?)').run(host, user);

@@ -115,6 +115,26 @@ export const migrations: readonly Migration[] = [
         SELECT o.host, o.store, o.user, COUNT(*) FROM archive a JOIN archive_owner o USING (owner) GROUP BY a.owner;
     `,
   },
+  {
+    description: 'archive: per-user counts by item type',
+    sql: `
+      -- Items per user and type (archive-counts.ts keeps it with the counts
+      -- above): a query leaving types out (MAM include-groupchat false) then
+      -- takes its total from two lookups instead of reading every row of
+      -- the user's archive. Untyped items have no row here.
+      CREATE TABLE archive_type_count (
+        host  TEXT NOT NULL,
+        store TEXT NOT NULL,
+        user  TEXT NOT NULL,
+        type  TEXT NOT NULL,
+        n     INTEGER NOT NULL,
+        PRIMARY KEY (host, store, user, type)
+      ) WITHOUT ROWID;
+      INSERT INTO archive_type_count (host, store, user, type, n)
+        SELECT o.host, o.store, o.user, a.type, COUNT(*) FROM archive a JOIN archive_owner o USING (owner)
+        WHERE a.type IS NOT NULL GROUP BY a.owner, a.type;
+    `,
+  },
 ];
 
 /** Brings the database up to the newest schema; refuses newer schemas. */

@@ -2,6 +2,12 @@
 import type { XmlElement } from './client.js';
 
 export const MUC = 'http://jabber.org/protocol/muc';
+
+/**
+ * Server config for tests of the MUC service itself: every session is its
+ * own occupant (account rooms off), as with any plain XEP-0045 server.
+ */
+export const PLAIN_MUC = { account_rooms: { enabled: false } };
 export const MUC_USER = `${MUC}#user`;
 
 /** The status codes of a MUC presence or message, in order. */
