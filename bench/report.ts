@@ -1,7 +1,7 @@
 /**
  * Formats benchmark results as Markdown: the command, the machine, and one
- * table row per metric with a column per server and, for two servers, the
- * ratio of the first to the second.
+ * table row per metric with a column per server (or server variant) and the
+ * ratio of the first column to each other one.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -56,19 +56,36 @@ function format(value: number | undefined): string {
   return value.toFixed(2);
 }
 
+/** One row per metric; with several columns, the first divided by each other one. */
 export function resultsTable(results: ScenarioResults[], columns: string[]): string[] {
-  const ratio = columns.length === 2;
-  const header = ['Scenario', 'Metric', ...columns, ...(ratio ? [`${columns[0]} / ${columns[1]}`] : []), 'Better'];
+  const others = columns.slice(1);
+  const header = ['Scenario', 'Metric', ...columns, ...others.map((c) => `${columns[0]} / ${c}`), 'Better'];
   const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
   for (const { scenario, byServer } of results) {
     const labels = [...new Set([...byServer.values()].flat().map((m) => m.label))];
     for (const label of labels) {
       const metrics = columns.map((c) => byServer.get(c)?.find((m) => m.label === label));
       const known = metrics.find((m) => m !== undefined)!;
-      const cells = metrics.map((m) => (m ? `${format(m.value)} ${m.unit}` : 'n/a'));
-      const extra = ratio && metrics[0] && metrics[1] ? [`${(metrics[0].value / metrics[1].value).toFixed(2)}x`] : ratio ? ['n/a'] : [];
-      lines.push(`| ${[scenario, label, ...cells, ...extra, known.higherIsBetter ? 'higher' : 'lower'].join(' | ')} |`);
+      const cells = metrics.map((m) => (m ? `${format(m.value)}${m.unit ? ` ${m.unit}` : ''}` : 'n/a'));
+      const ratios = metrics.slice(1).map((m) => (metrics[0] && m && Number.isFinite(metrics[0].value / m.value) ? `${(metrics[0].value / m.value).toFixed(2)}x` : 'n/a'));
+      lines.push(`| ${[scenario, label, ...cells, ...ratios, known.higherIsBetter ? 'higher' : 'lower'].join(' | ')} |`);
     }
   }
   return lines;
+}
+
+/**
+ * The results as tables: scenarios measured on the compared servers share
+ * one; a scenario with columns of its own (server variants) gets its own.
+ */
+export function resultsTables(results: ScenarioResults[], serverColumns: string[]): string[] {
+  const groups: { columns: string[]; results: ScenarioResults[] }[] = [];
+  for (const result of results) {
+    const keys = [...result.byServer.keys()];
+    const columns = keys.every((k) => serverColumns.includes(k)) ? serverColumns : keys;
+    const group = groups.find((g) => g.columns.join('\0') === columns.join('\0'));
+    if (group) group.results.push(result);
+    else groups.push({ columns, results: [result] });
+  }
+  return groups.flatMap((group, i) => [...(i > 0 ? [''] : []), ...resultsTable(group.results, group.columns)]);
 }

@@ -1,14 +1,16 @@
 /**
  * `npm run bench`: runs the load scenarios (logins, messages, memory,
- * hibernation, groupchat, muc-join) against Perch and, when installed and not `--perch-only`,
+ * hibernation, groupchat, muc-join, account-rooms) against Perch and, when installed and not `--perch-only`,
  * Prosody, one server at a time with the same generator and workload, each
- * scenario on a freshly started server; then prints a Markdown report. With
+ * scenario on a freshly started server; then prints a Markdown report. A
+ * scenario may measure a server in several variants (account-rooms: Perch
+ * with account rooms on and off), each its own column and table. With
  * `--target` it measures an already running server instead. Bounded in count
  * and time; child processes and temp dirs are removed on exit, error or Ctrl-C.
  * The archive scenario measures Perch's storage in this process, no server.
  *
- *   npm run bench [-- --scenario logins|messages|memory|hibernation|groupchat|muc-join|archive] [--perch-only]
- *     [--archive-size 1000000] [--occupants 500]
+ *   npm run bench [-- --scenario logins|messages|memory|hibernation|groupchat|muc-join|account-rooms|archive] [--perch-only]
+ *     [--archive-size 1000000] [--occupants 500] [--ar-accounts 200] [--ar-sessions 3]
  *   npm run bench -- --target 127.0.0.1:5222 --domain example.org --accounts bench,secret [--accounts-count 1000] [--pid 1234]
  */
 import { loadavg } from 'node:os';
@@ -19,11 +21,12 @@ import { memory } from './scenarios/memory.js';
 import { hibernation } from './scenarios/hibernation.js';
 import { archiveScenario } from './scenarios/archive.js';
 import { groupchatScenario, mucJoinScenario } from './scenarios/groupchat.js';
-import type { LocalScenario, Metric, Scenario } from './scenarios/scenario.js';
+import { accountRoomsScenario } from './scenarios/account-rooms.js';
+import type { LocalScenario, Metric, Scenario, Variant } from './scenarios/scenario.js';
 import { perchVersion, preparePerch } from './servers/perch.js';
 import { PROSODY_BIN, prepareProsody, prosodyInstalled } from './servers/prosody.js';
 import type { AccountSet, RunningTarget, ServerUnderTest } from './servers/common.js';
-import { commandLine, machineLines, resultsTable, type ScenarioResults } from './report.js';
+import { commandLine, machineLines, resultsTables, type ScenarioResults } from './report.js';
 
 type AnyScenario = Scenario | LocalScenario;
 const scenarioList = (opts: ReturnType<typeof options>): AnyScenario[] => [
@@ -33,6 +36,7 @@ const scenarioList = (opts: ReturnType<typeof options>): AnyScenario[] => [
   hibernation,
   groupchatScenario(Number(opts.occupants)),
   mucJoinScenario(Number(opts.occupants)),
+  accountRoomsScenario(Number(opts['ar-accounts']), Number(opts['ar-sessions'])),
   archiveScenario(Number(opts['archive-size'])),
 ];
 const isLocal = (s: AnyScenario): s is LocalScenario => 'local' in s;
@@ -40,8 +44,10 @@ const isLocal = (s: AnyScenario): s is LocalScenario => 'local' in s;
 const OVERALL_LIMIT_MS = 20 * 60_000;
 
 const HELP = `usage: npm run bench -- [options]
-  --scenario <name>        only run logins, messages, memory, hibernation, groupchat, muc-join or archive
+  --scenario <name>        only run logins, messages, memory, hibernation, groupchat, muc-join, account-rooms or archive
   --occupants <N>          occupants of the room in groupchat and muc-join (default 500)
+  --ar-accounts <K>        accounts in the room in account-rooms (default 200)
+  --ar-sessions <S>        sessions of each of them in the room (default 3)
   --archive-size <N>       messages in the archive the archive scenario queries (default 1000000)
   --perch-only             do not run Prosody even if installed
   --target <host:port>     measure an already running server (plaintext c2s)
@@ -68,6 +74,8 @@ function options() {
       pid: { type: 'string' },
       'archive-size': { type: 'string', default: '1000000' },
       occupants: { type: 'string', default: '500' },
+      'ar-accounts': { type: 'string', default: '200' },
+      'ar-sessions': { type: 'string', default: '3' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -117,12 +125,16 @@ async function runScenario(scenario: AnyScenario, servers: ServerUnderTest[]): P
   }
   const byServer = new Map<string, Metric[]>();
   for (const server of servers) {
-    const running = await server.start();
-    try {
-      const target = { host: running.host, port: running.port, domain: running.domain, pid: running.pid, accounts: server.accounts };
-      byServer.set(server.name, await scenario.run(target, progress(server.name, scenario.name)));
-    } finally {
-      await running.stop();
+    const variants: Variant[] = scenario.variants?.(server) ?? [{ column: server.name }];
+    for (const { column, options } of variants) {
+      const running = await server.start(options);
+      try {
+        const { host, port, domain, pid, mucCounts } = running;
+        const target = { host, port, domain, pid, mucCounts, accounts: server.accounts };
+        byServer.set(column, await scenario.run(target, progress(column, scenario.name)));
+      } finally {
+        await running.stop();
+      }
     }
   }
   return { scenario: scenario.name, byServer };
@@ -150,14 +162,9 @@ async function main(): Promise<void> {
     '',
     ...machineLines(servers.length > 0 ? servers : [{ name: 'Perch', version: await perchVersion() }], PROSODY_BIN, loadAtStart),
     '',
-    ...resultsTable(results, columnsOf(servers, results)),
+    ...resultsTables(results, servers.length > 0 ? servers.map((s) => s.name) : ['Perch']),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
-}
-
-/** The servers compared, plus Perch when only local scenarios (or an external target) ran. */
-function columnsOf(servers: ServerUnderTest[], results: ScenarioResults[]): string[] {
-  return [...new Set([...servers.map((s) => s.name), ...results.flatMap((r) => [...r.byServer.keys()])])];
 }
 
 main().then(

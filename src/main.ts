@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * The `perch` command line: start the server, manage accounts and check a
- * config file. Every failure is reported as a single `perch: ...` line on
+ * The `perch` command line: start the server, manage accounts, check a
+ * config file and manage accounts' room memberships. Every failure is reported as a single `perch: ...` line on
  * stderr with exit code 1, so it reads well in a terminal and in service logs.
  */
 
@@ -12,6 +12,7 @@ import { ConfigError, loadConfig, type PerchConfig } from './core/config/config.
 import { createLogger, type Logger } from './core/log.js';
 import { startServer } from './core/server.js';
 import { packageVersion } from './core/package-version.js';
+import { roomsCommand } from './modules/account-rooms/cli.js';
 
 /** An expected failure whose message is already fit for the user. */
 class CliError extends Error {}
@@ -226,6 +227,7 @@ function program(): Command {
     .action((opts: ConfigOption) => start(opts.config));
   cli.addCommand(userCommand());
   cli.addCommand(configCommand());
+  cli.addCommand(roomsCommand());
   return cli;
 }
 

@@ -4,7 +4,8 @@
  * and waits for its self-presence (status 110). The first occupant creates
  * the room and accepts the instant-room configuration.
  *
- * - `groupchat`: a few senders send groupchat messages, paced with a small
+ * - `groupchat`: 10 senders send 20 groupchat messages each (the burst of
+ *   Perch's per-occupant flood limit), paced with a small
  *   window of not-yet-fully-delivered messages; every occupant (senders
  *   included, they get the reflection) scans its input for the message
  *   marker. Reports deliveries/s (messages x occupants over the time from the
@@ -16,137 +17,39 @@
  *
  * References: XEP-0045 §7.2 (entering a room, status 110), §7.2.15
  * (history maxstanzas), §7.4 (groupchat messages), §7.14 (exiting),
- * §10.1.2 (instant room).
+ * §10.1.2 (instant room). Shared helpers: muc-room.ts.
  */
-import { RawClient } from '../load/raw-client.js';
-import { TextCounter } from '../load/text-counter.js';
 import { mapLimit, sleep } from '../servers/common.js';
-import { accountLogin, cpuSummary, measure, percentile, since, type BenchTarget, type Metric, type Scenario } from './scenario.js';
+import { cpuSummary, measure, percentile, type BenchTarget, type Metric, type Scenario } from './scenario.js';
+import { DeliveryTracker, closeAll, createRoom, joinRoom, leaveRoom, loginMuc, pumpGroupchat, type MucSession } from './muc-room.js';
 
-const MUC_NS = 'http://jabber.org/protocol/muc';
-const SELF_PATTERNS = [`code='110'`, `code="110"`];
-const OWNER_REPLY = [`id='instant-room'`, `id="instant-room"`];
-const SENDERS = 5;
+/** 20 messages each: the burst of Perch's per-occupant flood limit (src/modules/muc/limits.ts). */
+const SENDERS = 10;
 const MESSAGES = 200;
 /** Messages sent at once (one per sender), and at most this many not yet everywhere. */
-const BATCH = SENDERS;
-const WINDOW = 20;
+const PUMP = { batch: SENDERS, window: 20 };
 const EXTRA_JOINS = 50;
 const LOGINS_IN_FLIGHT = 25;
 const JOINS_IN_FLIGHT = 10;
-const JOIN_TIMEOUT_MS = 60_000;
-const DELIVERY_TIMEOUT_MS = 120_000;
-const MARKER = /\[\[m(\d+)\]\]/g;
 
-/** Per message: when it was sent, how many occupants have it, when the last one got it. */
-class DeliveryTracker {
-  readonly sentAt: number[];
-  readonly lastAt: number[];
-  private readonly counts: Int32Array;
-  completed = 0;
-
-  constructor(readonly messages: number, private readonly occupants: number) {
-    this.sentAt = new Array<number>(messages).fill(NaN);
-    this.lastAt = new Array<number>(messages).fill(NaN);
-    this.counts = new Int32Array(messages);
-  }
-
-  delivered(index: number): void {
-    if (++this.counts[index]! !== this.occupants) return;
-    this.lastAt[index] = performance.now();
-    this.completed++;
-  }
-}
-
-/** One occupant's session and its cheap scans: self-presences and message markers. */
-class BenchOccupant {
-  client!: RawClient;
-  readonly scans = new TextCounter([...SELF_PATTERNS, ...OWNER_REPLY]);
-  tracker?: DeliveryTracker;
-  private seen = new Uint8Array(0);
-  private tail = '';
-
-  constructor(readonly nick: string) {}
-
-  get selfPresences(): number {
-    return SELF_PATTERNS.reduce((sum, p) => sum + this.scans.count(p), 0);
-  }
-
-  track(tracker: DeliveryTracker): void {
-    this.tracker = tracker;
-    this.seen = new Uint8Array(tracker.messages);
-  }
-
-  onText(chunk: string): void {
-    this.scans.feed(chunk);
-    if (!this.tracker) return;
-    // The tail lets a marker split across reads match; `seen` drops the repeat.
-    const text = this.tail + chunk;
-    for (const match of text.matchAll(MARKER)) {
-      const index = Number(match[1]);
-      if (index < this.seen.length && this.seen[index] === 0) {
-        this.seen[index] = 1;
-        this.tracker.delivered(index);
-      }
-    }
-    this.tail = text.slice(-16);
-  }
-}
-
-/** Polls `done` (cheap, in-process) until true; throws after `timeoutMs`. */
-async function until(done: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!done()) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(2);
-  }
-}
-
-const roomJid = (target: BenchTarget) => `bench@rooms.${target.domain}`;
-
-async function login(target: BenchTarget, index: number): Promise<BenchOccupant> {
-  const occupant = new BenchOccupant(`n${index}`);
-  occupant.client = await RawClient.login(accountLogin(target, index, { resource: 'muc', onText: (c) => occupant.onText(c) }));
-  return occupant;
-}
-
-/** Sends the join presence and waits for the self-presence (110); returns ms taken. */
-async function join(target: BenchTarget, occupant: BenchOccupant): Promise<number> {
-  const before = occupant.selfPresences;
-  const start = performance.now();
-  await occupant.client.send(
-    `<presence to='${roomJid(target)}/${occupant.nick}'><x xmlns='${MUC_NS}'><history maxstanzas='0'/></x></presence>`,
-  );
-  await until(() => occupant.selfPresences > before, JOIN_TIMEOUT_MS, `${occupant.nick}'s self-presence`);
-  return since(start);
-}
-
-/** The first occupant creates the room and accepts the default configuration. */
-async function createRoom(target: BenchTarget, owner: BenchOccupant): Promise<void> {
-  await join(target, owner);
-  await owner.client.send(
-    `<iq type='set' id='instant-room' to='${roomJid(target)}'><query xmlns='${MUC_NS}#owner'>` +
-      `<x xmlns='jabber:x:data' type='submit'/></query></iq>`,
-  );
-  await until(() => OWNER_REPLY.some((p) => owner.scans.count(p) > 0), JOIN_TIMEOUT_MS, 'the instant-room reply');
-}
+const login = (target: BenchTarget, index: number) => loginMuc(target, index, `n${index}`);
 
 interface FilledRoom {
-  occupants: BenchOccupant[];
+  occupants: MucSession[];
   fillMs: number;
 }
 
 async function fillRoom(target: BenchTarget, count: number, progress: (line: string) => void): Promise<FilledRoom> {
   const indexes = Array.from({ length: count }, (_, i) => i);
-  const occupants: BenchOccupant[] = [];
+  const occupants: MucSession[] = [];
   try {
     await mapLimit(indexes, LOGINS_IN_FLIGHT, async (i) => void occupants.push(await login(target, i)));
     occupants.sort((a, b) => Number(a.nick.slice(1)) - Number(b.nick.slice(1)));
     progress(`${count} sessions logged in`);
     const start = performance.now();
     await createRoom(target, occupants[0]!);
-    await mapLimit(occupants.slice(1), JOINS_IN_FLIGHT, (o) => join(target, o));
-    const fillMs = since(start);
+    await mapLimit(occupants.slice(1), JOINS_IN_FLIGHT, (o) => joinRoom(target, o));
+    const fillMs = performance.now() - start;
     await mapLimit(occupants, 50, (o) => o.client.ping());
     progress(`room filled with ${count} occupants in ${(fillMs / 1000).toFixed(1)} s`);
     return { occupants, fillMs };
@@ -156,39 +59,16 @@ async function fillRoom(target: BenchTarget, count: number, progress: (line: str
   }
 }
 
-async function closeAll(occupants: BenchOccupant[]): Promise<void> {
-  await mapLimit(occupants, 50, (o) => o.client.close());
-}
-
-/** Sends MESSAGES groupchat messages round-robin from the senders, WINDOW at most in flight. */
-async function pumpGroupchat(target: BenchTarget, senders: BenchOccupant[], tracker: DeliveryTracker): Promise<void> {
-  for (let next = 0; next < MESSAGES; ) {
-    await until(() => next - tracker.completed < WINDOW, DELIVERY_TIMEOUT_MS, `delivery of message ${next - WINDOW}`);
-    const end = Math.min(MESSAGES, next + BATCH);
-    const writes: Promise<void>[] = [];
-    for (; next < end; next++) {
-      tracker.sentAt[next] = performance.now();
-      writes.push(
-        senders[next % senders.length]!.client.send(
-          `<message to='${roomJid(target)}' type='groupchat' id='gc${next}'><body>Benchmark groupchat [[m${next}]]</body></message>`,
-        ),
-      );
-    }
-    await Promise.all(writes);
-  }
-  await until(() => tracker.completed === MESSAGES, DELIVERY_TIMEOUT_MS, 'the last groupchat delivery');
-}
-
 async function runGroupchat(target: BenchTarget, count: number, progress: (line: string) => void): Promise<Metric[]> {
   const { occupants } = await fillRoom(target, count, progress);
   try {
     const tracker = new DeliveryTracker(MESSAGES, count);
     for (const o of occupants) o.track(tracker);
     const senders = occupants.slice(0, SENDERS);
-    const round = await measure(target.pid, () => pumpGroupchat(target, senders, tracker));
-    const spanMs = Math.max(...tracker.lastAt) - tracker.sentAt[0]!;
+    const round = await measure(target.pid, () => pumpGroupchat(target, senders, tracker, PUMP));
+    const spanMs = tracker.spanMs;
     const deliveries = MESSAGES * count;
-    const latencies = tracker.lastAt.map((at, i) => at - tracker.sentAt[i]!);
+    const latencies = tracker.latencies;
     const rate = (deliveries / spanMs) * 1000;
     progress(`${deliveries} deliveries in ${spanMs.toFixed(0)} ms: ${rate.toFixed(0)}/s; ${cpuSummary(round)}`);
     const out: Metric[] = [
@@ -207,11 +87,11 @@ async function runGroupchat(target: BenchTarget, count: number, progress: (line:
 }
 
 /** Joins, one at a time, into the full room; each joiner leaves again before the next. */
-async function sequentialJoins(target: BenchTarget, joiners: BenchOccupant[]): Promise<number[]> {
+async function sequentialJoins(target: BenchTarget, joiners: MucSession[]): Promise<number[]> {
   const samples: number[] = [];
   for (const joiner of joiners) {
-    samples.push(await join(target, joiner));
-    await joiner.client.send(`<presence type='unavailable' to='${roomJid(target)}/${joiner.nick}'/>`);
+    samples.push(await joinRoom(target, joiner));
+    await leaveRoom(target, joiner);
     await joiner.client.ping();
     // Let the leave's broadcast to the room drain before the next timed join.
     await sleep(20);
@@ -221,7 +101,7 @@ async function sequentialJoins(target: BenchTarget, joiners: BenchOccupant[]): P
 
 async function runJoins(target: BenchTarget, count: number, progress: (line: string) => void): Promise<Metric[]> {
   const { occupants, fillMs } = await fillRoom(target, count, progress);
-  const joiners: BenchOccupant[] = [];
+  const joiners: MucSession[] = [];
   try {
     const indexes = Array.from({ length: EXTRA_JOINS }, (_, i) => count + i);
     joiners.push(...(await mapLimit(indexes, LOGINS_IN_FLIGHT, (i) => login(target, i))));

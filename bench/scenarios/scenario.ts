@@ -7,7 +7,7 @@
  * References: proc(5) (`/proc/<pid>/stat`).
  */
 import type { RawClientOptions } from '../load/raw-client.js';
-import { readCpuMs, type AccountSet } from '../servers/common.js';
+import { readCpuMs, type AccountSet, type MucCounts, type ServerUnderTest, type StartOptions } from '../servers/common.js';
 
 export interface BenchTarget {
   host: string;
@@ -15,6 +15,14 @@ export interface BenchTarget {
   domain: string;
   pid?: number;
   accounts: AccountSet;
+  /** Stanzas the MUC service routed so far, when the server was started with the probe. */
+  mucCounts?: () => Promise<MucCounts>;
+}
+
+/** One report column: a server started with some options. */
+export interface Variant {
+  column: string;
+  options?: StartOptions;
 }
 
 export interface Metric {
@@ -29,6 +37,8 @@ export interface Scenario {
   name: string;
   /** How many accounts (`${prefix}0` upwards) the scenario logs in. */
   accountsNeeded: number;
+  /** The columns to measure on `server` (default: one, the server as it is, named after it). */
+  variants?(server: ServerUnderTest): Variant[];
   run(target: BenchTarget, progress: (line: string) => void): Promise<Metric[]>;
 }
 

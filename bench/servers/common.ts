@@ -21,6 +21,21 @@ export interface AccountSet {
   count: number;
 }
 
+/** Stanzas the server's MUC service routed so far, by element name. */
+export interface MucCounts {
+  message: number;
+  presence: number;
+  iq: number;
+}
+
+/** What a scenario may ask of a server it starts; servers ignore what they do not know. */
+export interface StartOptions {
+  /** Perch's `account_rooms.enabled`; unset leaves the default. */
+  accountRooms?: boolean;
+  /** Count the stanzas the MUC service routes (Perch: servers/muc-probe.ts). */
+  mucProbe?: boolean;
+}
+
 /** A running server the generator can point at. */
 export interface RunningTarget {
   host: string;
@@ -28,6 +43,8 @@ export interface RunningTarget {
   domain: string;
   /** For memory readings; absent for an external server without --pid. */
   pid?: number;
+  /** Present when started with `mucProbe` on a server that supports it. */
+  mucCounts?: () => Promise<MucCounts>;
   stop(): Promise<void>;
 }
 
@@ -36,7 +53,7 @@ export interface ServerUnderTest {
   name: string;
   version: string;
   accounts: AccountSet;
-  start(): Promise<RunningTarget>;
+  start(options?: StartOptions): Promise<RunningTarget>;
   dispose(): Promise<void>;
 }
 

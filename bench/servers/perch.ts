@@ -6,13 +6,19 @@
  * first start, in this process through `dist/core/accounts.js` (much faster
  * than one `perch user add` process per account).
  *
+ * A scenario may start it with `account_rooms.enabled` set either way, and
+ * with the MUC probe (muc-probe.ts, transpiled to JavaScript in the temp
+ * dir and preloaded with `--import`), read back over a Unix socket.
+ *
  * Extra node flags for the server process can be given in
  * BENCH_PERCH_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/perch-prof`.
  */
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import ts from 'typescript';
 import {
   BENCH_DOMAIN,
   LOOPBACK,
@@ -24,8 +30,10 @@ import {
   stopChild,
   waitForListener,
   type AccountSet,
+  type MucCounts,
   type RunningTarget,
   type ServerUnderTest,
+  type StartOptions,
 } from './common.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -39,7 +47,7 @@ async function importDist<T>(relative: string): Promise<T> {
   return (await import(pathToFileURL(join(ROOT, 'dist', relative)).href)) as T;
 }
 
-function configYaml(dataDir: string, port: number): string {
+function configYaml(dataDir: string, port: number, options: StartOptions = {}): string {
   return [
     `domain: ${BENCH_DOMAIN}`,
     `data_dir: ${JSON.stringify(dataDir)}`,
@@ -47,6 +55,7 @@ function configYaml(dataDir: string, port: number): string {
     'auth: { allow_plain_without_tls: true }',
     'limits: { rate_bytes_per_second: 0, idle_timeout: 3600, handshake_timeout: 120 }',
     'log: { level: warn }',
+    ...(options.accountRooms === undefined ? [] : [`account_rooms: { enabled: ${options.accountRooms} }`]),
     '',
   ].join('\n');
 }
@@ -79,21 +88,59 @@ export async function preparePerch(accounts: AccountSet): Promise<ServerUnderTes
     name: 'Perch',
     version: await perchVersion(),
     accounts,
-    start: () => startPerch(dir, configFile),
+    start: (options) => startPerch(dir, configFile, options),
     dispose: async () => removeTempDir(dir),
   };
 }
 
-async function startPerch(dir: string, configFile: string): Promise<RunningTarget> {
+/** The MUC probe as plain JavaScript in `dir` (no TypeScript loader in the server). */
+async function writeProbe(dir: string): Promise<string> {
+  const source = await readFile(join(ROOT, 'bench/servers/muc-probe.ts'), 'utf8');
+  const { outputText } = ts.transpileModule(source, {
+    compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 },
+  });
+  const file = join(dir, 'muc-probe.mjs');
+  await writeFile(file, outputText);
+  return file;
+}
+
+/** The probe's counts, read over its Unix socket. */
+function readMucCounts(socketPath: string): Promise<MucCounts> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const socket = connect(socketPath);
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (text += chunk));
+    socket.once('error', reject);
+    socket.once('end', () => {
+      try {
+        resolve(JSON.parse(text) as MucCounts);
+      } catch (err) {
+        reject(err as Error);
+      }
+    });
+  });
+}
+
+async function startPerch(dir: string, configFile: string, options: StartOptions = {}): Promise<RunningTarget> {
   const port = await freePort();
-  await writeFile(configFile, configYaml(join(dir, 'data'), port));
+  await writeFile(configFile, configYaml(join(dir, 'data'), port, options));
   const nodeArgs = process.env.BENCH_PERCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawnServer('perch', process.execPath, [...nodeArgs, DIST_MAIN, 'start', '--config', configFile], { cwd: dir });
+  const socketPath = join(dir, 'muc-probe.sock');
+  const env = { ...process.env };
+  if (options.mucProbe) {
+    // A server killed earlier may have left its socket file behind.
+    await rm(socketPath, { force: true });
+    nodeArgs.push('--import', pathToFileURL(await writeProbe(dir)).href);
+    env.BENCH_PERCH_PROBE_SOCKET = socketPath;
+  }
+  const child = spawnServer('perch', process.execPath, [...nodeArgs, DIST_MAIN, 'start', '--config', configFile], { cwd: dir, env });
   try {
     await waitForListener(child, port);
   } catch (err) {
     await stopChild(child);
     throw err;
   }
-  return { host: LOOPBACK, port, domain: BENCH_DOMAIN, pid: child.pid, stop: () => stopChild(child) };
+  const mucCounts = options.mucProbe ? () => readMucCounts(socketPath) : undefined;
+  return { host: LOOPBACK, port, domain: BENCH_DOMAIN, pid: child.pid, mucCounts, stop: () => stopChild(child) };
 }

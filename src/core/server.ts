@@ -12,6 +12,8 @@ import { StreamError } from './errors/stream-error.js';
 import { Accounts } from './accounts.js';
 import { loadCertificate } from './tls/certificate.js';
 import { openStorage } from '../storage/open.js';
+import { ControlRegistry } from './control/registry.js';
+import { controlSocketPath, openControlSocket, type ControlSocket } from './control/socket.js';
 import { defaultModules, resolveModules } from '../modules/index.js';
 import { componentHosts } from '../modules/components.js';
 import { startListeners, type Listeners } from '../modules/listeners.js';
@@ -31,6 +33,8 @@ export class Server {
   readonly hosts = new Map<string, Host>();
   readonly router = new Router(this);
   readonly accounts: Accounts;
+  /** Operator commands modules offer on the control socket (`perch rooms ...`). */
+  readonly control = new ControlRegistry();
   /** Every open client connection, authenticated or not. */
   private readonly connections = new Set<Session>();
 
@@ -79,6 +83,7 @@ export async function startServer(config: PerchConfig, log: Logger): Promise<Run
   const storage = openStorage(config);
   const server = new Server(config, log, storage, tlsContext, certificate);
   let listeners: Listeners | undefined;
+  let control: ControlSocket | undefined;
   try {
     const modules = resolveModules([...defaultModules, ...(config.modules ?? [])]);
     for (const host of [...server.hosts.values()]) await loadModules(host, storage, modules);
@@ -88,6 +93,8 @@ export async function startServer(config: PerchConfig, log: Logger): Promise<Run
       await loadModules(server.addComponentHost(component.domain), storage, component.modules);
     }
     listeners = await startListeners(server);
+    for (const host of server.hosts.values()) await host.bus.fire('server-started', { host });
+    control = await openControlSocket(controlSocketPath(config.data_dir), server.control, log);
   } catch (err) {
     await storage.close();
     throw err;
@@ -98,6 +105,7 @@ export async function startServer(config: PerchConfig, log: Logger): Promise<Run
     (stopping ??= (async () => {
       log.info({ reason }, 'perch stopping');
       await listeners!.stopAccepting();
+      await control!.close();
       // Components (MUC) first: they save their state before user hosts end
       // sessions and those sessions' unavailable presences reach them.
       const hosts = [...server.hosts.values()].sort((a, b) => Number(a.acceptsClients) - Number(b.acceptsClients));

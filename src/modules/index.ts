@@ -27,6 +27,7 @@ import csi from './csi/index.js';
 import carbons from './carbons/index.js';
 import pep from './pep/index.js';
 import bookmarks from './bookmarks/index.js';
+import accountRooms from './account-rooms/index.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- manifests differ in stores and exports
 type AnyModule = ModuleDefinition<any, any>;
@@ -55,6 +56,7 @@ export const registry: Record<string, AnyModule> = {
   carbons,
   pep,
   bookmarks,
+  'account-rooms': accountRooms,
 };
 
 export const defaultModules = Object.keys(registry);

@@ -91,6 +91,8 @@ export interface EventMap extends RoutingEvents {
   /** An account was removed; modules drop its data. */
   'user-deleted': UserEvent;
   'user-created': UserEvent;
+  /** Every host and component is loaded and listening (modules that talk to other hosts start here). */
+  'server-started': { host: Host };
   /** The host is stopping. */
   'host-stopping': { host: Host };
 }

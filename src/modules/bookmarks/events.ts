@@ -16,6 +16,8 @@ export interface BookmarksChangedEvent {
 export interface BookmarksApi {
   /** The account's bookmarks (XEP-0402 items), in publication order. */
   list(username: string): Promise<Bookmark[]>;
+  /** Changes one bookmark from the server side (see BookmarkSync.update). */
+  update(username: string, room: string, change: (current: Bookmark | undefined) => Bookmark | undefined): Promise<void>;
 }
 
 declare module '../../core/events/event-map.js' {

@@ -78,6 +78,24 @@ export class BookmarkSync {
     await this.changed(user);
   }
 
+  /**
+   * The server changes one bookmark (account rooms: a room joined, left or
+   * lost): `change` gets the current bookmark or undefined and returns the
+   * new one, or undefined to leave it as it is. Both nodes follow and the
+   * account's sessions are notified.
+   */
+  async update(user: string, room: string, change: (current: Bookmark | undefined) => Bookmark | undefined): Promise<void> {
+    const changed = await this.lock.run(user, async () => {
+      const current = (await this.entries(user)).find((e) => e.bookmark.jid === room)?.bookmark;
+      const next = change(current);
+      if (!next) return false;
+      await this.pep.publish(user, BOOKMARKS_NODE, { id: room, payload: toConference(next) }, { internal: true });
+      await this.writeLegacyNode(user, await this.list(user));
+      return true;
+    });
+    if (changed) await this.changed(user);
+  }
+
   /** The legacy `<storage/>` a private-storage get is answered with. */
   async legacyStorage(user: string): Promise<Element> {
     return toLegacyStorage(await this.list(user), legacyUrls(await this.legacyItem(user)));

@@ -26,7 +26,9 @@ export type Step =
   /** Drop the connection without closing the stream (needs `streamManagement`). */
   | { cut: true }
   /** Connect again; slixmpp resumes the stream (then wait for `{ event: 'resumed' }`). */
-  | { reconnect: true };
+  | { reconnect: true }
+  /** Join with slixmpp's XEP-0045 plugin (needs `muc`); prints `muc_joined` once the subject came. */
+  | { muc_join: { room: string; nick: string; maxstanzas?: number; timeout?: number } };
 
 export interface DriverOptions {
   username: string;
@@ -40,6 +42,8 @@ export interface DriverOptions {
   timeout?: number;
   /** Load slixmpp's XEP-0198 plugin (resumable stream management). */
   streamManagement?: boolean;
+  /** Load slixmpp's XEP-0045 plugin (for `muc_join` steps). */
+  muc?: boolean;
 }
 
 export interface DriverEvent {
@@ -52,6 +56,11 @@ export interface DriverEvent {
   name?: string;
   id?: string;
   step?: number | string;
+  /** `muc_joined`: the self-presence and subject as slixmpp saw them, occupant JIDs, history bodies. */
+  self?: string;
+  subject?: string;
+  occupants?: string[];
+  history?: string[];
 }
 
 export interface DriverResult {
@@ -174,6 +183,7 @@ function driverArgs(server: TestServer, options: DriverOptions): string[] {
   if (options.mechanism) args.push('--mechanism', options.mechanism);
   if (options.timeout) args.push('--timeout', String(options.timeout));
   if (options.streamManagement) args.push('--stream-management');
+  if (options.muc) args.push('--muc');
   return args;
 }
 

@@ -18,18 +18,25 @@ third-party client received. Scenario steps (a JSON list):
                                       the stream (with --stream-management)
   {"reconnect": true}                 connects again; slixmpp resumes the
                                       stream; wait for {"event": "resumed"}
+  {"muc_join": {"room": ..., "nick": ..., "maxstanzas": 5, "timeout": 5}}
+                                      (with --muc) joins with slixmpp's
+                                      XEP-0045 plugin and waits for its join
+                                      to complete; prints muc_joined
 
 Events: session_start, stanza (every message/presence/iq received), reply,
 stream_error, failed_auth, mark, timeout, closed, disconnected, and with
---stream-management sm_enabled, resumed, sm_failed, session_restarted. Exit status:
+--stream-management sm_enabled, resumed, sm_failed, session_restarted, and
+with --muc muc_joined (self, subject, occupants, history). Exit status:
 0 when the scenario completed, 2 when login failed, 3 on a timeout, 4 when
 the stream closed before the scenario completed.
 
 References: RFC 6120 §4.9 (stream errors), §6 (SASL); XEP-0368 (direct TLS);
-XEP-0198 (stream management, with --stream-management).
+XEP-0198 (stream management, with --stream-management); XEP-0045 §7.2
+(entering a room, with --muc).
 """
 import argparse
 import asyncio
+import functools
 import json
 import ssl
 import sys
@@ -74,6 +81,12 @@ class Driver:
             xmpp.add_event_handler('sm_enabled', lambda e: self.record('sm_enabled', id=e['id']))
             xmpp.add_event_handler('session_resumed', lambda e: self.record('resumed'))
             xmpp.add_event_handler('sm_failed', lambda e: self.record('sm_failed', str(e)))
+        if args.muc:
+            xmpp.register_plugin('xep_0045')
+            # COMPAT(slixmpp 1.8.3): join_muc_wait print()s each history
+            # message's delay to stdout, which carries only JSON events here.
+            muc_module = sys.modules[type(xmpp.plugin['xep_0045']).__module__]
+            muc_module.print = functools.partial(print, file=sys.stderr)
 
     def record(self, event, xml=None, name=None, **fields):
         if xml is not None:
@@ -146,8 +159,17 @@ class Driver:
         elif 'reconnect' in step:
             self.closed = False
             self.connect()
+        elif 'muc_join' in step:
+            await self.muc_join(step['muc_join'])
         else:
             raise ValueError(f'unknown step {step}')
+
+    async def muc_join(self, spec):
+        """Joins with the XEP-0045 plugin; its own idea of the join sequence is printed."""
+        self_presence, subject, occupants, history = await self.xmpp.plugin['xep_0045'].join_muc_wait(
+            spec['room'], spec['nick'], maxstanzas=spec.get('maxstanzas'), timeout=spec.get('timeout', 5))
+        emit('muc_joined', self=str(self_presence), subject=str(subject),
+             occupants=[str(p['from']) for p in occupants], history=[m['body'] for m in history])
 
     async def send_iq(self, raw, timeout):
         iq_id = ET.fromstring(raw).get('id')
@@ -207,6 +229,7 @@ def parse_args():
     parser.add_argument('--plaintext', action='store_true', help='never start TLS (if the server allows it)')
     parser.add_argument('--timeout', type=float, default=20, help='seconds for the whole run')
     parser.add_argument('--stream-management', action='store_true', help='XEP-0198 with resumption')
+    parser.add_argument('--muc', action='store_true', help="load slixmpp's XEP-0045 plugin")
     return parser.parse_args()
 
 
