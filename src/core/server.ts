@@ -25,7 +25,7 @@ import type { Session } from './session/session.js';
 export interface RunningServer {
   readonly server: Server;
   /** Bound ports (useful when the config asked for port 0). */
-  readonly ports: { c2s?: number; c2s_tls?: number; http?: number };
+  readonly ports: { c2s?: number; c2s_tls?: number; http?: number; s2s?: number; s2s_tls?: number };
   stop(reason?: string): Promise<void>;
 }
 

@@ -28,6 +28,7 @@ import carbons from './carbons/index.js';
 import pep from './pep/index.js';
 import bookmarks from './bookmarks/index.js';
 import accountRooms from './account-rooms/index.js';
+import s2s from './s2s/index.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- manifests differ in stores and exports
 type AnyModule = ModuleDefinition<any, any>;
@@ -57,6 +58,7 @@ export const registry: Record<string, AnyModule> = {
   pep,
   bookmarks,
   'account-rooms': accountRooms,
+  s2s,
 };
 
 export const defaultModules = Object.keys(registry);

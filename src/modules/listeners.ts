@@ -1,17 +1,18 @@
 /**
  * Opens the configured listeners (c2s with STARTTLS, direct TLS, HTTP with
- * WebSocket) and closes them on shutdown. A port in use rejects with the
- * address and port named.
+ * WebSocket, s2s with STARTTLS and direct TLS) and closes them on shutdown.
+ * A port in use rejects with the address and port named.
  */
 import { X509Certificate, createHash } from 'node:crypto';
 import type { Server as NetServer, Socket, AddressInfo } from 'node:net';
 import type { Server } from '../core/server.js';
 import { createC2sServer, createDirectTlsServer } from './c2s/listener.js';
 import { createHttpServer } from './websocket/listener.js';
+import { createS2sDirectTlsServer, createS2sServer } from './s2s/listener.js';
 import type { TlsOptions } from './c2s/tcp-connection.js';
 
 export interface Listeners {
-  ports: { c2s?: number; c2s_tls?: number; http?: number };
+  ports: { c2s?: number; c2s_tls?: number; http?: number; s2s?: number; s2s_tls?: number };
   /** Stops accepting new connections. */
   stopAccepting(): Promise<void>;
   /** Waits (bounded) for open connections to go, then destroys the rest. */
@@ -44,6 +45,10 @@ export async function startListeners(server: Server): Promise<Listeners> {
   try {
     await open('c2s', listen.c2s, () => createC2sServer(server, tls, sockets));
     await open('c2s_tls', listen.c2s_tls, () => createDirectTlsServer(server, tls, sockets));
+    if (server.config.s2s.enabled) {
+      await open('s2s', listen.s2s, () => createS2sServer(server, sockets));
+      await open('s2s_tls', listen.s2s_tls, () => createS2sDirectTlsServer(server, sockets));
+    }
     await open('http', listen.http, () => {
       http.http.on('connection', (socket) => {
         sockets.add(socket);

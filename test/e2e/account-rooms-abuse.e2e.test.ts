@@ -13,9 +13,9 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness/start-server.js';
-import { connect, xml, type TestClient, type XmlElement } from './harness/client.js';
+import { xml, type TestClient, type XmlElement } from './harness/client.js';
 import { MUC, errorCondition, fromRoom, isBody, statusCodes } from './harness/muc.js';
-import { SERVICE, createRoom, forget, groupchat, joinRoom, presenceFrom } from './harness/account-rooms.js';
+import { accountRoomsCast, forget, groupchat, joinRoom, loginAs, presenceFrom, stopAll, watchedRoom } from './harness/account-rooms.js';
 import { parseXml } from '../../src/core/xml/parse-one.js';
 import type { AccountRooms } from '../../src/modules/account-rooms/index.js';
 
@@ -26,27 +26,12 @@ beforeAll(async () => {
 });
 afterAll(() => server.stop());
 
-const login = (username: string, resource: string) => connect(server, { username, password: `${username}-secret`, resource });
-const stopAll = (...clients: TestClient[]) => Promise.all(clients.map((c) => c.stop()));
+const login = (username: string, resource: string) => loginAs(server)(username, resource);
+const cast = (name: string) => accountRoomsCast(server, name);
 const errorWithId = (id: string) => (el: XmlElement) => el.attrs.type === 'error' && el.attrs.id === id;
 const join = (room: string, nick: string) => xml('presence', { to: `${room}/${nick}` }, xml('x', { xmlns: MUC }));
 const accountRooms = () => server.running.server.hosts.get('localhost')!.modules.get('account-rooms') as AccountRooms;
 const leave = (room: string, nick: string) => xml('presence', { to: `${room}/${nick}`, type: 'unavailable' });
-
-/** The watcher owns a fresh room; Romeo's phone and laptop have both joined; earlier traffic is forgotten. */
-async function cast(name: string) {
-  const [romeo, watcher] = await server.createFreshUsers('romeo', 'nurse');
-  const room = `${name}@${SERVICE}`;
-  const nurse = await login(watcher, 'desk');
-  await createRoom(nurse, room, 'Nurse');
-  const phone = await login(romeo, 'phone');
-  const laptop = await login(romeo, 'laptop');
-  await joinRoom(phone, room, 'Romeo');
-  await joinRoom(laptop, room, 'Romeo');
-  await nurse.waitFor(presenceFrom(`${room}/Romeo`));
-  forget(nurse, phone, laptop);
-  return { romeo, room, nurse, phone, laptop };
-}
 
 /** Room traffic still reaches both joined sessions, and the room saw nothing of the account meanwhile. */
 async function expectIntact(room: string, nurse: TestClient, sessions: TestClient[], body: string): Promise<void> {
@@ -139,10 +124,7 @@ function slowRoom(ms: number): () => void {
 }
 
 it('lets a session take back joins and leaves before a slow room answered, leaving the account out once', async () => {
-  const [benvolio, watcher] = await server.createFreshUsers('benvolio', 'nurse');
-  const room = `abuse-slow@${SERVICE}`;
-  const nurse = await login(watcher, 'desk');
-  await createRoom(nurse, room, 'Nurse');
+  const { romeo: benvolio, room, nurse } = await watchedRoom(server, 'abuse-slow');
   const solo = await login(benvolio, 'pc');
   const restore = slowRoom(100);
   try {

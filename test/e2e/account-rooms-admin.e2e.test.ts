@@ -15,9 +15,9 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness/start-server.js';
-import { connect, xml, type TestClient, type XmlElement } from './harness/client.js';
+import { xml, type TestClient, type XmlElement } from './harness/client.js';
 import { MUC, MUC_USER, errorCondition, isBody, item, statusCodes } from './harness/muc.js';
-import { PING, SERVICE, bookmarkOf, createRoom, forget, groupchat, joinRoom, presenceFrom } from './harness/account-rooms.js';
+import { PING, SERVICE, accountRoomsCast, bookmarkOf, forget, groupchat, joinRoom, loginAs, presenceFrom, refusedJoin, stopAll, type Cast } from './harness/account-rooms.js';
 
 let server: TestServer;
 
@@ -26,37 +26,19 @@ beforeAll(async () => {
 });
 afterAll(() => server.stop());
 
-const login = (username: string, resource: string) => connect(server, { username, password: `${username}-secret`, resource });
-const stopAll = (...clients: TestClient[]) => Promise.all(clients.map((c) => c.stop()));
+const login = (username: string, resource: string) => loginAs(server)(username, resource);
 const admin = (room: string, attrs: Record<string, string>, reason: string) =>
   xml('iq', { type: 'set', to: room }, xml('query', { xmlns: `${MUC}#admin` }, xml('item', attrs, xml('reason', {}, reason))));
 
 /** The account's own presence in a join sequence. */
 const selfIn = (sequence: XmlElement[], room: string) => sequence.find((el) => presenceFrom(`${room}/Romeo`)(el) && el.attrs.type === undefined)!;
 
-interface Cast {
-  romeo: string;
-  room: string;
-  nurse: TestClient;
-  phone: TestClient;
-  laptop: TestClient;
-}
-
-/** The watcher owns a fresh room (`prepare` runs before Romeo joins); Romeo's phone and laptop both join it. */
+/** accountRoomsCast, and the join made an autojoin bookmark (which the removals below act on). */
 async function cast(name: string, config: Record<string, string> = {}, prepare?: (nurse: TestClient, romeo: string) => Promise<unknown>): Promise<Cast> {
-  const [romeo, watcher] = await server.createFreshUsers('romeo', 'nurse');
-  const room = `${name}@${SERVICE}`;
-  const nurse = await login(watcher, 'desk');
-  await createRoom(nurse, room, 'Nurse', config);
-  await prepare?.(nurse, romeo);
-  const phone = await login(romeo, 'phone');
-  const laptop = await login(romeo, 'laptop');
-  await joinRoom(phone, room, 'Romeo');
-  await joinRoom(laptop, room, 'Romeo');
-  await nurse.waitFor(presenceFrom(`${room}/Romeo`));
-  expect((await bookmarkOf(phone, room))?.attrs.autojoin).toBe('true');
-  forget(nurse, phone, laptop);
-  return { romeo, room, nurse, phone, laptop };
+  const c = await accountRoomsCast(server, name, config, prepare);
+  expect((await bookmarkOf(c.phone, c.room))?.attrs.autojoin).toBe('true');
+  forget(c.phone);
+  return c;
 }
 
 /** Each joined session gets the room's unavailable for the account, to itself, with these codes; returns them. */
@@ -130,9 +112,7 @@ it('ends the membership on a ban and stops auto-joining; the room refuses a late
   }
   await expectAutojoinCleared(c.phone, c.room);
   await expectMembershipOver(c);
-  await c.laptop.send(xml('presence', { to: `${c.room}/Romeo` }, xml('x', { xmlns: MUC })));
-  const refused = await c.laptop.waitFor(presenceFrom(`${c.room}/Romeo`));
-  expect([refused.attrs.type, errorCondition(refused)]).toEqual(['error', 'forbidden']);
+  expect(await refusedJoin(c.laptop, c.room, 'Romeo')).toEqual(['error', 'forbidden']);
   await stopAll(c.phone, c.laptop, c.nurse);
 });
 
@@ -144,9 +124,7 @@ it('ends the membership when a members-only room drops the account from its memb
     expect(item(out).attrs.affiliation).toBe('none');
   }
   await expectMembershipOver(c);
-  await c.laptop.send(xml('presence', { to: `${c.room}/Romeo` }, xml('x', { xmlns: MUC })));
-  const refused = await c.laptop.waitFor(presenceFrom(`${c.room}/Romeo`));
-  expect([refused.attrs.type, errorCondition(refused)]).toEqual(['error', 'registration-required']);
+  expect(await refusedJoin(c.laptop, c.room, 'Romeo')).toEqual(['error', 'registration-required']);
   await stopAll(c.phone, c.laptop, c.nurse);
 });
 

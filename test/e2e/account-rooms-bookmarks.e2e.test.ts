@@ -19,10 +19,7 @@ import { xml, type TestClient, type XmlElement } from './harness/client.js';
 import { connectWithCaps } from './harness/caps-client.js';
 import { PUBSUB, PUBSUB_EVENT } from './harness/pubsub.js';
 import { statusCodes, item, isBody } from './harness/muc.js';
-import { SERVICE, createRoom, forget, groupchat, joinRoom, presenceFrom } from './harness/account-rooms.js';
-import { joinInOrder } from './harness/join-sequence.js';
-
-const BOOKMARKS = 'urn:xmpp:bookmarks:1';
+import { BOOKMARKS, FAST_LOGIN, forget, groupchat, joinRoom, presenceFrom, stopAll, watchedRoom } from './harness/account-rooms.js';
 
 let server: TestServer;
 
@@ -32,7 +29,9 @@ beforeAll(async () => {
 afterAll(() => server.stop());
 
 const login = (username: string, resource: string, on = server) =>
-  connectWithCaps(on, { username, password: `${username}-secret`, resource, features: [`${BOOKMARKS}+notify`] });
+  connectWithCaps(on, { username, password: `${username}-secret`, resource, features: [`${BOOKMARKS}+notify`], ...FAST_LOGIN });
+/** A watcher-owned room; every session advertises bookmark notifications. */
+const bookmarkedRoom = (name: string, on = server) => watchedRoom(on, name, {}, (username, resource) => login(username, resource, on));
 
 /** Two sessions of the account, each known to the server as available with its caps (so both get notifications). */
 async function phoneAndLaptop(username: string, on = server): Promise<[TestClient, TestClient]> {
@@ -72,26 +71,20 @@ async function bookmarksOf(client: TestClient): Promise<XmlElement[]> {
 
 /** A watcher-owned room with two sessions of a fresh account joined as Romeo (the bookmark made on join is awaited). */
 async function twoSessionsJoined(name: string) {
-  const [romeo, watcher] = await server.createFreshUsers('romeo', 'nurse');
-  const room = `${name}@${SERVICE}`;
-  const nurse = await login(watcher, 'desk');
-  await createRoom(nurse, room, 'Nurse');
+  const { romeo, room, nurse } = await bookmarkedRoom(name);
   const [phone, laptop] = await phoneAndLaptop(romeo);
   await joinRoom(phone, room, 'Romeo');
   await laptop.waitFor(bookmarkNews(`${romeo}@localhost`, room), 5000, 'the bookmark made on join');
   await joinRoom(laptop, room, 'Romeo');
   forget(nurse, phone, laptop);
-  return { romeo, room, nurse, phone, laptop, stop: () => Promise.all([phone.stop(), laptop.stop(), nurse.stop()]) };
+  return { romeo, room, nurse, phone, laptop, stop: () => stopAll(phone, laptop, nurse) };
 }
 
 const selfUnavailable = (room: string) => (el: XmlElement) =>
   presenceFrom(`${room}/Romeo`)(el) && el.attrs.type === 'unavailable' && statusCodes(el).includes('110');
 
 it('gives a room a session joined an autojoin bookmark with the nick, which the other session hears of', async () => {
-  const [romeo, watcher] = await server.createFreshUsers('romeo', 'nurse');
-  const room = `bm-joined@${SERVICE}`;
-  const nurse = await login(watcher, 'desk');
-  await createRoom(nurse, room, 'Nurse');
+  const { romeo, room, nurse } = await bookmarkedRoom('bm-joined');
   const [phone, laptop] = await phoneAndLaptop(romeo);
   await joinRoom(phone, room, 'Romeo');
   const news = await laptop.waitFor(bookmarkNews(`${romeo}@localhost`, room));
@@ -101,16 +94,13 @@ it('gives a room a session joined an autojoin bookmark with the nick, which the 
   expect(stored.map((i) => i.attrs.id)).toEqual([room]);
   // The session that did not join is not in the room: the bookmark alone changes nothing for it.
   await laptop.expectNothing((el) => el.attrs.from?.startsWith(`${room}/`) === true, 0);
-  await Promise.all([phone.stop(), laptop.stop(), nurse.stop()]);
+  await stopAll(phone, laptop, nurse);
 });
 
 it('makes no bookmark for a joined room with bookmark_joins off', async () => {
   const own = await startTestServer({ account_rooms: { bookmark_joins: false } });
   try {
-    const [romeo, watcher] = await own.createFreshUsers('romeo', 'nurse');
-    const room = `bm-off@${SERVICE}`;
-    const nurse = await login(watcher, 'desk', own);
-    await createRoom(nurse, room, 'Nurse');
+    const { romeo, room, nurse } = await bookmarkedRoom('bm-off', own);
     const [phone, laptop] = await phoneAndLaptop(romeo, own);
     await joinRoom(phone, room, 'Romeo');
     await nurse.waitFor(presenceFrom(`${room}/Romeo`));
@@ -121,17 +111,14 @@ it('makes no bookmark for a joined room with bookmark_joins off', async () => {
     await retractBookmark(laptop, room);
     await phone.waitFor(selfUnavailable(room), 5000, 'self-unavailable');
     await nurse.waitFor((el) => presenceFrom(`${room}/Romeo`)(el) && el.attrs.type === 'unavailable');
-    await Promise.all([phone.stop(), laptop.stop(), nurse.stop()]);
+    await stopAll(phone, laptop, nurse);
   } finally {
     await own.stop();
   }
 });
 
 it('joins the account for an autojoin bookmark with its nick and answers a later session locally', async () => {
-  const [romeo, watcher] = await server.createFreshUsers('romeo', 'nurse');
-  const room = `bm-autojoin@${SERVICE}`;
-  const nurse = await login(watcher, 'desk');
-  await createRoom(nurse, room, 'Nurse');
+  const { romeo, room, nurse } = await bookmarkedRoom('bm-autojoin');
   await nurse.send(groupchat(room, 'said before'));
   await nurse.waitFor(isBody('said before'));
   const phone = await login(romeo, 'phone');
@@ -145,7 +132,7 @@ it('joins the account for an autojoin bookmark with its nick and answers a later
   await phone.stop();
 
   const laptop = await login(romeo, 'laptop');
-  const sequence = await joinInOrder(laptop, room, 'Montague');
+  const sequence = await joinRoom(laptop, room, 'Montague');
   expect(sequence.map((el) => `${el.name} ${el.attrs.from}`)).toEqual([
     `presence ${room}/Nurse`,
     `presence ${room}/Montague`,
@@ -160,7 +147,7 @@ it('joins the account for an autojoin bookmark with its nick and answers a later
   expect(shown.attrs.type).toBeUndefined();
   expect(shown.getChild('show')).toBeUndefined();
   await nurse.expectNothing((el) => presenceFrom(`${room}/Montague`)(el) && el.attrs.type === 'unavailable');
-  await Promise.all([laptop.stop(), nurse.stop()]);
+  await stopAll(laptop, nurse);
 });
 
 it('ends the membership for every joined session when the bookmark is retracted', async () => {

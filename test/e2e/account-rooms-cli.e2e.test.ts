@@ -14,10 +14,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runCli } from './harness/run-cli.js';
 import { startTestServer, type TestServer } from './harness/start-server.js';
-import { connect, xml, type TestClient, type XmlElement } from './harness/client.js';
-import { PUBSUB } from './harness/pubsub.js';
+import type { TestClient, XmlElement } from './harness/client.js';
 import { statusCodes } from './harness/muc.js';
-import { SERVICE, createRoom, forget, joinRoom, presenceFrom } from './harness/account-rooms.js';
+import { SERVICE, bookmarkOf, createRoom, forget, joinRoom, loginAs, presenceFrom, stopAll, watchedRoom } from './harness/account-rooms.js';
 
 let server: TestServer;
 let configFile: string;
@@ -29,17 +28,14 @@ beforeAll(async () => {
 });
 afterAll(() => server.stop());
 
-const login = (username: string, resource: string) => connect(server, { username, password: `${username}-secret`, resource });
+const login = (username: string, resource: string) => loginAs(server)(username, resource);
 const rooms = (...args: string[]) => runCli(['rooms', ...args, '--config', configFile]);
 const lines = (out: string) => out.trim().split('\n').filter((line) => line !== '').sort();
 const selfUnavailable = (room: string) => (el: XmlElement) =>
   presenceFrom(`${room}/Romeo`)(el) && el.attrs.type === 'unavailable' && statusCodes(el).includes('110');
 
-async function autojoinOf(client: TestClient, room: string): Promise<string | undefined> {
-  const result = await client.iq(xml('iq', { type: 'get' }, xml('pubsub', { xmlns: PUBSUB }, xml('items', { node: 'urn:xmpp:bookmarks:1' }))));
-  const item = result.getChild('pubsub', PUBSUB)!.getChild('items')!.getChildren('item').find((i) => i.attrs.id === room);
-  return item?.getChild('conference', 'urn:xmpp:bookmarks:1')?.attrs.autojoin ?? 'false';
-}
+/** The autojoin of the account's bookmark of `room` ('false' when unset or there is none). */
+const autojoinOf = async (client: TestClient, room: string) => (await bookmarkOf(client, room))?.attrs.autojoin ?? 'false';
 
 it('opens a control socket only its owner may use', async () => {
   const socket = await stat(join(server.dataDir, 'perch.sock'));
@@ -48,10 +44,8 @@ it('opens a control socket only its owner may use', async () => {
 });
 
 it('lists memberships and leaves a room through the running server', async () => {
-  const [romeo, watcher] = await server.createFreshUsers('romeo', 'nurse');
-  const [garden, orchard] = [`cli-garden@${SERVICE}`, `cli-orchard@${SERVICE}`];
-  const nurse = await login(watcher, 'desk');
-  await createRoom(nurse, garden, 'Nurse');
+  const { romeo, room: garden, nurse } = await watchedRoom(server, 'cli-garden');
+  const orchard = `cli-orchard@${SERVICE}`;
   await createRoom(nurse, orchard, 'Nurse');
   const phone = await login(romeo, 'phone');
   const laptop = await login(romeo, 'laptop');
@@ -72,7 +66,7 @@ it('lists memberships and leaves a room through the running server', async () =>
   await nurse.expectNothing((el) => el.attrs.from?.startsWith(orchard) === true, 0);
   expect(await autojoinOf(phone, garden)).toBe('false');
   expect(lines((await rooms('list', `${romeo}@localhost`)).stdout)).toEqual([`${orchard}\tRomeo\tjoined`]);
-  await Promise.all([phone.stop(), laptop.stop(), nurse.stop()]);
+  await stopAll(phone, laptop, nurse);
 });
 
 it('says what is wrong in one line and exits 1', async () => {
@@ -88,13 +82,10 @@ it('says what is wrong in one line and exits 1', async () => {
 });
 
 it('works on storage while the server is stopped', async () => {
-  const [romeo, watcher] = await server.createFreshUsers('romeo', 'nurse');
-  const room = `cli-stopped@${SERVICE}`;
-  const nurse = await login(watcher, 'desk');
-  await createRoom(nurse, room, 'Nurse', { persistentroom: '1' });
+  const { romeo, room, nurse } = await watchedRoom(server, 'cli-stopped', { persistentroom: '1' });
   const phone = await login(romeo, 'phone');
   await joinRoom(phone, room, 'Romeo');
-  await Promise.all([phone.stop(), nurse.stop()]);
+  await stopAll(phone, nurse);
   await server.running.stop('the operator works offline');
 
   expect((await rooms('list', `${romeo}@localhost`)).stdout).toBe(`${room}\tRomeo\tstored\n`);

@@ -15,11 +15,10 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness/start-server.js';
-import { connect, type TestClient, type XmlElement } from './harness/client.js';
+import type { TestClient, XmlElement } from './harness/client.js';
 import { queryArchive } from './harness/mam-client.js';
 import { statusCodes, isBody } from './harness/muc.js';
-import { SERVICE, createRoom, forget, groupchat, joinRoom, presenceFrom } from './harness/account-rooms.js';
-import { joinInOrder } from './harness/join-sequence.js';
+import { SERVICE, accountRoomsCast, createRoom, forget, groupchat, joinRoom, loginAs, presenceFrom, stopAll, watchedRoom } from './harness/account-rooms.js';
 
 let server: TestServer;
 
@@ -28,7 +27,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.stop());
 
-const login = (username: string, resource: string, on = server) => connect(on, { username, password: `${username}-secret`, resource });
+const login = (username: string, resource: string, on = server) => loginAs(on)(username, resource);
 const unavailableFrom = (occupant: string) => (el: XmlElement) => presenceFrom(occupant)(el) && el.attrs.type === 'unavailable';
 const summary = (sequence: XmlElement[]) => sequence.map((el) => `${el.name} ${el.attrs.from} ${el.getChildText('body') ?? ''}`.trim());
 
@@ -46,16 +45,8 @@ async function archivedBodies(client: TestClient, room: string): Promise<(string
 }
 
 it('keeps the account in the room with every session offline, archives and replays what was said', async () => {
-  const [romeo, watcher] = await server.createFreshUsers('romeo', 'nurse');
-  const room = `offline@${SERVICE}`;
-  const nurse = await login(watcher, 'desk');
-  await createRoom(nurse, room, 'Nurse');
-  const phone = await login(romeo, 'phone');
-  const laptop = await login(romeo, 'laptop');
-  await joinRoom(phone, room, 'Romeo');
-  await joinRoom(laptop, room, 'Romeo');
-  forget(nurse);
-  await Promise.all([phone.stop(), laptop.stop()]);
+  const { romeo, room, nurse, phone, laptop } = await accountRoomsCast(server, 'offline');
+  await stopAll(phone, laptop);
   // After the grace period the room sees the account absent, not gone.
   const absent = await nurse.waitFor(presenceFrom(`${room}/Romeo`));
   expect(absent.attrs.type).toBeUndefined();
@@ -64,7 +55,7 @@ it('keeps the account in the room with every session offline, archives and repla
   await say(nurse, room, 'first', 'second', 'third');
   const tablet = await login(romeo, 'tablet');
   expect(await archivedBodies(tablet, room)).toEqual(['first', 'second', 'third']);
-  const sequence = await joinInOrder(tablet, room, 'Romeo', { maxstanzas: '2' });
+  const sequence = await joinRoom(tablet, room, 'Romeo', { maxstanzas: '2' });
   expect(summary(sequence)).toEqual([`presence ${room}/Nurse`, `presence ${room}/Romeo`, `message ${room}/Nurse second`, `message ${room}/Nurse third`, `message ${room}`]);
   expect(statusCodes(sequence[1])).toContain('110');
   expect(sequence[2].getChild('delay', 'urn:xmpp:delay')?.attrs.from).toBe(room);
@@ -73,7 +64,7 @@ it('keeps the account in the room with every session offline, archives and repla
   expect(back.attrs.type).toBeUndefined();
   expect(back.getChild('show')).toBeUndefined();
   await nurse.expectNothing(unavailableFrom(`${room}/Romeo`), 0);
-  await Promise.all([tablet.stop(), nurse.stop()]);
+  await stopAll(tablet, nurse);
 });
 
 /**
@@ -122,11 +113,11 @@ it('brings memberships back after a restart without the room seeing the account 
     const nurse = await login(watcher, 'desk');
     const phone = await login(romeo, 'phone');
     clients.push(nurse, phone);
-    expect((await joinInOrder(nurse, room, 'Nurse')).some(presenceFrom(`${room}/Romeo`))).toBe(true);
-    expect((await joinInOrder(nurse, quiet, 'Nurse')).find(presenceFrom(`${quiet}/Juliet`))?.getChildText('show')).toBe('xa');
+    expect((await joinRoom(nurse, room, 'Nurse')).some(presenceFrom(`${room}/Romeo`))).toBe(true);
+    expect((await joinRoom(nurse, quiet, 'Nurse')).find(presenceFrom(`${quiet}/Juliet`))?.getChildText('show')).toBe('xa');
     // Past the grace, with no session of Romeo's back yet: had the account not rejoined, the room would have dropped it (333).
     await nurse.expectNothing(unavailableFrom(`${room}/Romeo`), Math.max(0, restarted + 2000 - Date.now()));
-    const sequence = await joinInOrder(phone, room, 'Romeo');
+    const sequence = await joinRoom(phone, room, 'Romeo');
     expect(summary(sequence)).toEqual([`presence ${room}/Nurse`, `presence ${room}/Romeo`, `message ${room}/Nurse before the restart`, `message ${room}`]);
     // Juliet's account came back showing what it showed before: nothing to tell the room.
     await nurse.expectNothing(presenceFrom(`${quiet}/Juliet`), 0);
@@ -135,7 +126,7 @@ it('brings memberships back after a restart without the room seeing the account 
     expect(await archivedBodies(phone, room)).toEqual(['before the restart', 'after the restart']);
   } finally {
     relax();
-    await Promise.all(clients.map((c) => c.stop()));
+    await stopAll(...clients);
   }
 });
 
@@ -149,7 +140,7 @@ it('fills the gap from the room archive with what the room got while account roo
   await joinRoom(phone, room, 'Romeo');
   await say(nurse, room, 'heard live');
   await phone.waitFor(isBody('heard live'));
-  await Promise.all([phone.stop(), nurse.stop()]);
+  await stopAll(phone, nurse);
 
   // A server without account rooms: the room keeps the account (a restored occupant), but nothing receives for it.
   config.enabled = false;
@@ -166,7 +157,7 @@ it('fills the gap from the room archive with what the room got while account roo
   const laptop = await login(romeo, 'laptop');
   await until(async () => (await archivedBodies(laptop, room)).length >= 3);
   expect(await archivedBodies(laptop, room)).toEqual(['heard live', 'missed one', 'missed two']);
-  const sequence = await joinInOrder(laptop, room, 'Romeo');
+  const sequence = await joinRoom(laptop, room, 'Romeo');
   expect(summary(sequence).slice(2)).toEqual([`message ${room}/Nurse heard live`, `message ${room}/Nurse missed one`, `message ${room}/Nurse missed two`, `message ${room}`]);
   await laptop.stop();
 });
@@ -174,11 +165,8 @@ it('fills the gap from the room archive with what the room got while account roo
 it('ends a membership no session joined for idle_leave_after', async () => {
   const own = await startTestServer({ account_rooms: { idle_leave_after: 1, presence_grace: 0.3 } });
   try {
-    const [romeo, watcher] = await own.createFreshUsers('romeo', 'nurse');
-    const idle = `idle@${SERVICE}`;
+    const { romeo, room: idle, nurse } = await watchedRoom(own, 'idle');
     const busy = `busy@${SERVICE}`;
-    const nurse = await login(watcher, 'desk', own);
-    await createRoom(nurse, idle, 'Nurse');
     await createRoom(nurse, busy, 'Nurse');
     const phone = await login(romeo, 'phone', own);
     const laptop = await login(romeo, 'laptop', own);
@@ -192,7 +180,7 @@ it('ends a membership no session joined for idle_leave_after', async () => {
     await nurse.expectNothing(unavailableFrom(`${busy}/Romeo`), 0);
     await say(nurse, busy, 'still here');
     await laptop.waitFor(isBody('still here'));
-    await Promise.all([laptop.stop(), nurse.stop()]);
+    await stopAll(laptop, nurse);
   } finally {
     await own.stop();
   }

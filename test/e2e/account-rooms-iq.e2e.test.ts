@@ -15,9 +15,9 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness/start-server.js';
-import { connect, xml, type TestClient, type XmlElement } from './harness/client.js';
+import { xml, type TestClient, type XmlElement } from './harness/client.js';
 import { errorCondition, fromRoom, isBody } from './harness/muc.js';
-import { PING, SERVICE, createRoom, forget, groupchat, joinRoom, presenceFrom } from './harness/account-rooms.js';
+import { PING, SERVICE, accountRoomsCast, forget, groupchat, presenceFrom, stopAll } from './harness/account-rooms.js';
 import { MAM_NS, queryArchive } from './harness/mam-client.js';
 import type { AccountRooms } from '../../src/modules/account-rooms/index.js';
 import type { MucService } from '../../src/modules/muc/service.js';
@@ -33,8 +33,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.stop());
 
-const login = (username: string, resource: string) => connect(server, { username, password: `${username}-secret`, resource });
-const stopAll = (...clients: TestClient[]) => Promise.all(clients.map((c) => c.stop()));
+const cast = (name: string) => accountRoomsCast(server, name);
 const anyIq = (el: XmlElement) => el.name === 'iq';
 const isMamResult = (el: XmlElement) => el.name === 'message' && el.getChild('result', MAM_NS) !== undefined;
 const accountRooms = () => server.running.server.hosts.get('localhost')!.modules.get('account-rooms') as AccountRooms;
@@ -43,21 +42,6 @@ const accountRooms = () => server.running.server.hosts.get('localhost')!.modules
 async function ask(client: TestClient, iq: XmlElement): Promise<XmlElement> {
   await client.send(iq);
   return client.waitFor((el) => el.name === 'iq' && el.attrs.id === iq.attrs.id && el.attrs.type !== 'get' && el.attrs.type !== 'set');
-}
-
-/** The watcher owns a fresh room; Romeo's phone and laptop have both joined; earlier traffic is forgotten. */
-async function cast(name: string) {
-  const [romeo, watcher] = await server.createFreshUsers('romeo', 'nurse');
-  const room = `${name}@${SERVICE}`;
-  const nurse = await login(watcher, 'desk');
-  await createRoom(nurse, room, 'Nurse');
-  const phone = await login(romeo, 'phone');
-  const laptop = await login(romeo, 'laptop');
-  await joinRoom(phone, room, 'Romeo');
-  await joinRoom(laptop, room, 'Romeo');
-  await nurse.waitFor(presenceFrom(`${room}/Romeo`));
-  forget(nurse, phone, laptop);
-  return { romeo, room, nurse, phone, laptop };
 }
 
 it("answers a session's disco queries to the room and to an occupant to that session only, under its own id", async () => {

@@ -17,9 +17,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness/start-server.js';
-import { connect, xml, type TestClient } from './harness/client.js';
+import { xml, type TestClient } from './harness/client.js';
 import { isBody, statusCodes } from './harness/muc.js';
-import { SERVICE, createRoom, groupchat, joinRoom, presenceFrom, reads, shown } from './harness/account-rooms.js';
+import { groupchat, joinRoom, loginAs, presenceFrom, reads, shown, stopAll, watchedRoom } from './harness/account-rooms.js';
 
 const GRACE_MS = 500;
 /** Well inside the grace: a drop must not have reached the room yet, a rise must have. */
@@ -38,32 +38,12 @@ beforeAll(async () => {
 });
 afterAll(() => Promise.all([server.stop(), anySession.stop()]));
 
-/** PLAIN: @xmpp/client's SCRAM in JavaScript takes most of a second per login, and login is not under test. */
-const login = (on: TestServer, username: string, resource: string) =>
-  connect(on, { username, password: `${username}-secret`, resource, mechanism: 'PLAIN' });
+const login = (on: TestServer, username: string, resource: string) => loginAs(on)(username, resource);
 const broadcast = (client: TestClient, show?: string, status?: string) => client.send(xml('presence', {}, ...shown(show, status)));
 const toRoom = (client: TestClient, occupant: string, show?: string, status?: string) =>
   client.send(xml('presence', { to: occupant }, ...shown(show, status)));
 const selfOf = (sequence: Awaited<ReturnType<typeof joinRoom>>) =>
   sequence.find((el) => el.name === 'presence' && statusCodes(el).includes('110'))!;
-
-/** A room owned by a fresh watcher account; Romeo's account occupies it as `occupant`. */
-async function roomWithWatcher(on: TestServer, name: string) {
-  const [romeo, watcher] = await on.createFreshUsers('romeo', 'nurse');
-  const room = `${name}@${SERVICE}`;
-  const nurse = await login(on, watcher!, 'desk');
-  await createRoom(nurse, room, 'Nurse');
-  return { romeo: romeo!, room, occupant: `${room}/Romeo`, nurse };
-}
-
-/**
- * The room's update of the account's presence that followed a session's join:
- * joinRoom also collects what arrived in the same read as the subject.
- */
-function updateAfterJoin(session: TestClient, sequence: Awaited<ReturnType<typeof joinRoom>>, occupant: string) {
-  const afterSelf = sequence.slice(sequence.indexOf(selfOf(sequence)) + 1).find(presenceFrom(occupant));
-  return afterSelf ? Promise.resolve(afterSelf) : session.waitFor(presenceFrom(occupant));
-}
 
 /** What the room shows of the account next, as the watcher and every joined session get it. */
 async function nextShown(occupant: string, watcher: TestClient, sessions: TestClient[], timeoutMs = 3000): Promise<string[]> {
@@ -72,7 +52,7 @@ async function nextShown(occupant: string, watcher: TestClient, sessions: TestCl
 }
 
 it('shows the most available joined session with its status; drops after the grace, rises at once', async () => {
-  const { romeo, room, occupant, nurse } = await roomWithWatcher(server, 'aggregate');
+  const { romeo, room, occupant, nurse } = await watchedRoom(server, 'aggregate');
   const phone = await login(server, romeo, 'phone');
   const laptop = await login(server, romeo, 'laptop');
 
@@ -104,11 +84,11 @@ it('shows the most available joined session with its status; drops after the gra
   await toRoom(phone, occupant, 'dnd', 'phone busy');
   await nurse.expectNothing(presenceFrom(occupant), GRACE_MS + 200);
   await Promise.all([phone, laptop].map((session) => session.expectNothing(presenceFrom(occupant), 0)));
-  await Promise.all([phone.stop(), laptop.stop(), nurse.stop()]);
+  await stopAll(phone, laptop, nurse);
 });
 
 it('shows nothing as sessions connect, join, disconnect, reconnect, rejoin or go offline; absent (xa) when none is left', async () => {
-  const { romeo, room, occupant, nurse } = await roomWithWatcher(server, 'lifecycle');
+  const { romeo, room, occupant, nurse } = await watchedRoom(server, 'lifecycle');
   const phone = await login(server, romeo, 'phone');
   await joinRoom(phone, room, 'Romeo');
   expect(reads(await nurse.waitFor(presenceFrom(occupant)))).toBe('available - -');
@@ -137,19 +117,20 @@ it('shows nothing as sessions connect, join, disconnect, reconnect, rejoin or go
   expect(answered.some(isBody('while nobody is here'))).toBe(true);
   expect(reads(selfOf(answered))).toBe('available xa -');
   expect(reads(await nurse.waitFor(presenceFrom(occupant), WITHIN_GRACE_MS))).toBe('available - -');
-  expect(reads(await updateAfterJoin(back, answered, occupant))).toBe('available - -');
-  await Promise.all([back.stop(), again.stop(), nurse.stop()]);
+  // The room's update that followed the join (after the subject, which ends the join's answer).
+  expect(reads(await back.waitFor(presenceFrom(occupant)))).toBe('available - -');
+  await stopAll(back, again, nurse);
 });
 
 describe('with absent_presence away and leave any-session', () => {
   it('shows the configured absent presence once no joined session is connected', async () => {
-    const { romeo, room, occupant, nurse } = await roomWithWatcher(anySession, 'absent');
+    const { romeo, room, occupant, nurse } = await watchedRoom(anySession, 'absent');
     const phone = await login(anySession, romeo, 'phone');
     const laptop = await login(anySession, romeo, 'laptop');
     await joinRoom(phone, room, 'Romeo', undefined, shown('chat'));
     await joinRoom(laptop, room, 'Romeo');
     expect(reads(await nurse.waitFor(presenceFrom(occupant)))).toBe('available chat -');
-    await Promise.all([phone.stop(), laptop.stop()]);
+    await stopAll(phone, laptop);
     await nurse.expectNothing(presenceFrom(occupant), WITHIN_GRACE_MS);
     expect(reads(await nurse.waitFor(presenceFrom(occupant)))).toBe('available away -');
     await nurse.expectNothing(presenceFrom(occupant), GRACE_MS);
@@ -157,7 +138,7 @@ describe('with absent_presence away and leave any-session', () => {
   });
 
   it('ends the membership for every joined session at one explicit leave', async () => {
-    const { romeo, room, occupant, nurse } = await roomWithWatcher(anySession, 'any-leave');
+    const { romeo, room, occupant, nurse } = await watchedRoom(anySession, 'any-leave');
     const phone = await login(anySession, romeo, 'phone');
     const laptop = await login(anySession, romeo, 'laptop');
     await joinRoom(phone, room, 'Romeo');
@@ -180,6 +161,6 @@ describe('with absent_presence away and leave any-session', () => {
     for (const session of [phone, laptop]) {
       await session.expectNothing((el) => presenceFrom(occupant)(el) || isBody('after the leave')(el), 0);
     }
-    await Promise.all([phone.stop(), laptop.stop(), nurse.stop()]);
+    await stopAll(phone, laptop, nurse);
   });
 });

@@ -4,9 +4,11 @@
  * nothing the room sent meanwhile; a longer hibernation is a session no
  * longer connected (the aggregate drops after the grace, rises again at
  * resumption). A session whose resource matches `exclude_resources` is a
- * plain separate occupant. A slixmpp session (its XEP-0045 plugin) joining
- * after another session of its account is answered locally, then gets the
- * room's messages. A watcher account (room owner) checks what the room shows.
+ * plain separate occupant, and so is every session where `services` names
+ * only other MUC services or account rooms are off. A slixmpp session (its
+ * XEP-0045 plugin) joining after another session of its account is answered
+ * locally, then gets the room's messages. A watcher account (room owner)
+ * checks what the room shows.
  *
  * References: account-rooms spec, "What the room sees", "Leaving" (a session
  * that hibernates), "Session joins a room" 2, "Where it applies"; XEP-0198 §5
@@ -14,9 +16,9 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness/start-server.js';
-import { connect, type TestClient } from './harness/client.js';
+import { xml, type TestClient } from './harness/client.js';
 import { MUC_USER, isBody, item, statusCodes } from './harness/muc.js';
-import { SERVICE, createRoom, groupchat, joinRoom, presenceFrom, reads, shown } from './harness/account-rooms.js';
+import { groupchat, joinRoom, loginAs, presenceFrom, reads, shown, stopAll, watchedRoom } from './harness/account-rooms.js';
 import { smHarness, until } from './harness/stream-management.js';
 import { dumpRun, startDriver } from './harness/slixmpp.js';
 import type { Element } from '../../src/core/xml/element.js';
@@ -38,24 +40,17 @@ beforeAll(async () => {
 afterAll(() => server.stop());
 
 /**
- * Logged in and surely available (so stream management acks are in step).
- * PLAIN: @xmpp/client's SCRAM in JavaScript takes most of a second, also on
- * resumption, and logging in is not what these tests check.
+ * Logged in (PLAIN, also on resumption: see FAST_LOGIN) and surely
+ * available, so stream management acks are in step.
  */
 async function login(username: string, resource: string): Promise<TestClient> {
-  const client = await connect(server, { username, password: `${username}-secret`, resource, mechanism: 'PLAIN' });
+  const client = await loginAs(server)(username, resource);
   await until(() => serverSession(client.jid)?.presence !== undefined, `${client.jid} is available`);
   return client;
 }
 
 /** A room owned by a fresh watcher account; Romeo's account occupies it as `occupant`. */
-async function roomWithWatcher(name: string) {
-  const [romeo, watcher] = await server.createFreshUsers('romeo', 'nurse');
-  const room = `${name}@${SERVICE}`;
-  const nurse = await login(watcher!, 'desk');
-  await createRoom(nurse, room, 'Nurse');
-  return { romeo: romeo!, room, occupant: `${room}/Romeo`, nurse };
-}
+const roomWithWatcher = (name: string) => watchedRoom(server, name, {}, login);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
@@ -91,7 +86,7 @@ it('shows nothing while a joined session hibernates and resumes, and delivers wh
   await resumeWith(phone);
   expect(reads(await nurse.waitFor(presenceFrom(occupant), WITHIN_GRACE_MS))).toBe('available chat on the phone');
   await nurse.expectNothing(presenceFrom(occupant));
-  await Promise.all([phone.stop(), laptop.stop(), nurse.stop()]);
+  await stopAll(phone, laptop, nurse);
 });
 
 it('lets a session whose resource matches exclude_resources join as a plain separate occupant', async () => {
@@ -118,7 +113,37 @@ it('lets a session whose resource matches exclude_resources join as a plain sepa
   expect((await phone.waitFor(isBody('from the plain one'))).attrs.from).toBe(`${room}/Montague`);
   await plain.waitFor(isBody('from the plain one'));
   await nurse.expectNothing(presenceFrom(occupant));
-  await Promise.all([phone.stop(), plain.stop(), nurse.stop()]);
+  await stopAll(phone, plain, nurse);
+});
+
+/** Two sessions of one account join as two occupants, with their own nicks and full JIDs, as on any plain MUC service. */
+async function expectPlainOccupants(on: TestServer, name: string): Promise<void> {
+  const { romeo, room, nurse } = await watchedRoom(on, name);
+  const [phone, laptop] = [await loginAs(on)(romeo, 'phone'), await loginAs(on)(romeo, 'laptop')];
+  await joinRoom(phone, room, 'Romeo');
+  const second = await joinRoom(laptop, room, 'Montague');
+  expect(second.map((el) => `${el.name} ${el.attrs.from}`)).toEqual([`presence ${room}/Nurse`, `presence ${room}/Romeo`, `presence ${room}/Montague`, `message ${room}`]);
+  expect([statusCodes(second[1]!).includes('110'), statusCodes(second[2]!).includes('110'), statusCodes(second[2]!).includes('210')]).toEqual([false, true, false]);
+  const seen = [await nurse.waitFor(presenceFrom(`${room}/Romeo`)), await nurse.waitFor(presenceFrom(`${room}/Montague`))];
+  expect(seen.map((el) => item(el).attrs.jid)).toEqual([phone.jid, laptop.jid]);
+  await nurse.send(groupchat(room, 'to each'));
+  for (const session of [phone, laptop]) expect((await session.waitFor(isBody('to each'))).attrs.to).toBe(session.jid);
+  // A session's leave is the room's to see; the other session stays.
+  await phone.send(xml('presence', { to: `${room}/Romeo`, type: 'unavailable' }));
+  for (const client of [nurse, laptop]) expect((await client.waitFor(presenceFrom(`${room}/Romeo`))).attrs.type).toBe('unavailable');
+  await stopAll(phone, laptop, nurse);
+}
+
+it.each([
+  ['services names only other MUC services', { services: ['conference.elsewhere.example'] }],
+  ['account rooms are off', { enabled: false }],
+])('makes sessions plain separate occupants when %s', async (_, accountRooms) => {
+  const own = await startTestServer({ account_rooms: accountRooms });
+  try {
+    await expectPlainOccupants(own, 'plain');
+  } finally {
+    await own.stop();
+  }
 });
 
 it('answers a slixmpp session joining after another session locally, then forks the room to it', async () => {
@@ -166,5 +191,5 @@ it('answers a slixmpp session joining after another session locally, then forks 
 
   await phone.waitFor(isBody('after slixmpp'));
   await nurse.expectNothing(presenceFrom(occupant));
-  await Promise.all([phone.stop(), nurse.stop()]);
+  await stopAll(phone, nurse);
 });

@@ -15,9 +15,23 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness/start-server.js';
-import { connect, xml, type TestClient, type XmlElement } from './harness/client.js';
+import { xml, type XmlElement } from './harness/client.js';
 import { errorCondition, fromRoom, isBody, item, statusCodes } from './harness/muc.js';
-import { CARBONS, SERVICE, bookmarkOf, createRoom, enableCarbons, forget, groupchat, joinInOrder, joinRoom, presenceFrom } from './harness/account-rooms.js';
+import {
+  CARBONS,
+  SERVICE,
+  accountRoomsCast,
+  bookmarkOf,
+  enableCarbons,
+  forget,
+  groupchat,
+  isError,
+  joinRoom,
+  loginAs,
+  presenceFrom,
+  stopAll,
+  watchedRoom,
+} from './harness/account-rooms.js';
 import { queryArchive } from './harness/mam-client.js';
 import type { MucService } from '../../src/modules/muc/service.js';
 
@@ -28,33 +42,9 @@ beforeAll(async () => {
 });
 afterAll(() => server.stop());
 
-const login = (username: string, resource: string) => connect(server, { username, password: `${username}-secret`, resource });
-const stopAll = (...clients: TestClient[]) => Promise.all(clients.map((c) => c.stop()));
-const isError = (name: string) => (el: XmlElement) => el.name === name && el.attrs.type === 'error';
+const login = (username: string, resource: string) => loginAs(server)(username, resource);
+const cast = (name: string, config: Record<string, string> = {}) => accountRoomsCast(server, name, config);
 const isCarbon = (el: XmlElement) => el.name === 'message' && el.getChild('sent', CARBONS) !== undefined;
-
-interface Cast {
-  romeo: string;
-  room: string;
-  nurse: TestClient;
-  phone: TestClient;
-  laptop: TestClient;
-}
-
-/** The watcher owns a fresh room; Romeo's phone and laptop have both joined as Romeo; earlier traffic is forgotten. */
-async function cast(name: string, config: Record<string, string> = {}): Promise<Cast> {
-  const [romeo, watcher] = await server.createFreshUsers('romeo', 'nurse');
-  const room = `${name}@${SERVICE}`;
-  const nurse = await login(watcher, 'desk');
-  await createRoom(nurse, room, 'Nurse', config);
-  const phone = await login(romeo, 'phone');
-  const laptop = await login(romeo, 'laptop');
-  await joinRoom(phone, room, 'Romeo');
-  await joinRoom(laptop, room, 'Romeo');
-  await nurse.waitFor(presenceFrom(`${room}/Romeo`));
-  forget(nurse, phone, laptop);
-  return { romeo, room, nurse, phone, laptop };
-}
 
 it("shows every joined session others' nick changes and leaves, and a later session the room as it is now", async () => {
   const { romeo, room, nurse, phone, laptop } = await cast('traffic-others');
@@ -77,7 +67,7 @@ it("shows every joined session others' nick changes and leaves, and a later sess
   }
 
   const tablet = await login(romeo, 'tablet');
-  const sequence = await joinInOrder(tablet, room, 'Romeo');
+  const sequence = await joinRoom(tablet, room, 'Romeo');
   expect(sequence.map((el) => `${el.name} ${el.attrs.from} ${el.attrs.type ?? ''}`)).toEqual([
     `presence ${room}/Nanny `,
     `presence ${room}/Romeo `,
@@ -125,10 +115,7 @@ it("changes the account's nick for every joined session; a conflicting change an
 });
 
 it('refuses a first join with a nick in use to the joining sessions, without renaming', async () => {
-  const [juliet, watcher] = await server.createFreshUsers('juliet', 'nurse');
-  const room = `traffic-conflict@${SERVICE}`;
-  const nurse = await login(watcher, 'desk');
-  await createRoom(nurse, room, 'Nurse');
+  const { romeo: juliet, room, nurse } = await watchedRoom(server, 'traffic-conflict');
   const phone = await login(juliet, 'phone');
   const laptop = await login(juliet, 'laptop');
   const join = () => xml('x', { xmlns: 'http://jabber.org/protocol/muc' });
@@ -230,7 +217,7 @@ it('never bounces room traffic while the account is a member with no session onl
   await nurse.expectNothing((el) => presenceFrom(`${room}/Romeo`)(el) || el.attrs.type === 'error', 500);
 
   const tablet = await login(romeo, 'tablet');
-  const sequence = await joinInOrder(tablet, room, 'Romeo');
+  const sequence = await joinRoom(tablet, room, 'Romeo');
   expect(sequence.map((el) => `${el.name} ${el.attrs.from} ${el.getChildText('body') ?? ''}`)).toEqual([
     `presence ${room}/Nurse `,
     `presence ${room}/Romeo `,

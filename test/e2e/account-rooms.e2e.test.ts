@@ -11,9 +11,9 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness/start-server.js';
-import { connect, xml } from './harness/client.js';
+import { xml } from './harness/client.js';
 import { MUC_USER, item, statusCodes, isBody } from './harness/muc.js';
-import { SERVICE, createRoom, forget, groupchat, joinRoom, presenceFrom } from './harness/account-rooms.js';
+import { accountRoomsCast, groupchat, joinRoom, loginAs, presenceFrom, stopAll, watchedRoom } from './harness/account-rooms.js';
 
 let server: TestServer;
 
@@ -22,13 +22,10 @@ beforeAll(async () => {
 });
 afterAll(() => server.stop());
 
-const login = (username: string, resource: string) => connect(server, { username, password: `${username}-secret`, resource });
+const login = (username: string, resource: string) => loginAs(server)(username, resource);
 
 it('makes the account the one occupant and answers a later session locally', async () => {
-  const [romeo, watcher] = await server.createFreshUsers('romeo', 'nurse');
-  const room = `garden-one@${SERVICE}`;
-  const nurse = await login(watcher, 'desk');
-  await createRoom(nurse, room, 'Nurse');
+  const { romeo, room, nurse } = await watchedRoom(server, 'garden-one');
   const phone = await login(romeo, 'phone');
   const laptop = await login(romeo, 'laptop');
 
@@ -60,14 +57,11 @@ it('makes the account the one occupant and answers a later session locally', asy
   // The room saw nothing of the second session.
   await nurse.expectNothing(presenceFrom(`${room}/Romeo`));
   // Nor of the first session's join being shared: still exactly one Romeo.
-  await Promise.all([phone.stop(), laptop.stop(), nurse.stop()]);
+  await stopAll(phone, laptop, nurse);
 });
 
 it('gives a later session with another nick the account nick and 210', async () => {
-  const [romeo, watcher] = await server.createFreshUsers('romeo', 'nurse');
-  const room = `garden-nick@${SERVICE}`;
-  const nurse = await login(watcher, 'desk');
-  await createRoom(nurse, room, 'Nurse');
+  const { romeo, room, nurse } = await watchedRoom(server, 'garden-nick');
   const phone = await login(romeo, 'phone');
   const laptop = await login(romeo, 'laptop');
   const first = await joinRoom(phone, room, 'Romeo');
@@ -76,19 +70,12 @@ it('gives a later session with another nick the account nick and 210', async () 
   expect(self.attrs.from).toBe(`${room}/Romeo`);
   expect(statusCodes(self)).toEqual([...statusCodes(first.at(-2)!), '210']);
   await nurse.expectNothing(presenceFrom(`${room}/Montague`));
-  await Promise.all([phone.stop(), laptop.stop(), nurse.stop()]);
+  await stopAll(phone, laptop, nurse);
 });
 
 it('forks room messages to every joined session, archived once with both stanza-ids', async () => {
-  const [romeo, watcher] = await server.createFreshUsers('romeo', 'nurse');
-  const room = `garden-fork@${SERVICE}`;
-  const nurse = await login(watcher, 'desk');
-  await createRoom(nurse, room, 'Nurse');
-  const phone = await login(romeo, 'phone');
-  const laptop = await login(romeo, 'laptop');
+  const { romeo, room, nurse, phone, laptop } = await accountRoomsCast(server, 'garden-fork');
   const tablet = await login(romeo, 'tablet');
-  await joinRoom(phone, room, 'Romeo');
-  await joinRoom(laptop, room, 'Romeo');
 
   await nurse.send(groupchat(room, 'hello both'));
   const [onPhone, onLaptop] = await Promise.all([phone.waitFor(isBody('hello both')), laptop.waitFor(isBody('hello both'))]);
@@ -105,19 +92,11 @@ it('forks room messages to every joined session, archived once with both stanza-
   expect(reflected.map((el) => el.attrs.from)).toEqual([`${room}/Romeo`, `${room}/Romeo`]);
   await nurse.waitFor(isBody('from the laptop'));
   await nurse.expectNothing(isBody('from the laptop'));
-  await Promise.all([phone.stop(), laptop.stop(), tablet.stop(), nurse.stop()]);
+  await stopAll(phone, laptop, tablet, nurse);
 });
 
 it('lets one session leave unseen and the last one take the account out', async () => {
-  const [romeo, watcher] = await server.createFreshUsers('romeo', 'nurse');
-  const room = `garden-leave@${SERVICE}`;
-  const nurse = await login(watcher, 'desk');
-  await createRoom(nurse, room, 'Nurse');
-  const phone = await login(romeo, 'phone');
-  const laptop = await login(romeo, 'laptop');
-  await joinRoom(phone, room, 'Romeo');
-  await joinRoom(laptop, room, 'Romeo');
-  forget(nurse);
+  const { room, nurse, phone, laptop } = await accountRoomsCast(server, 'garden-leave');
 
   await laptop.send(xml('presence', { to: `${room}/Romeo`, type: 'unavailable' }));
   const gone = await laptop.waitFor(presenceFrom(`${room}/Romeo`));
@@ -135,5 +114,5 @@ it('lets one session leave unseen and the last one take the account out', async 
   const left = await nurse.waitFor(presenceFrom(`${room}/Romeo`));
   expect(left.attrs.type).toBe('unavailable');
   expect(left.getChild('x', MUC_USER)).toBeDefined();
-  await Promise.all([phone.stop(), laptop.stop(), nurse.stop()]);
+  await stopAll(phone, laptop, nurse);
 });

@@ -29,6 +29,8 @@ beforeAll(async () => {
       `  c2s: ${ports.c2s}`,
       `  c2s_tls: ${ports.c2s_tls}`,
       `  http: ${ports.http}`,
+      '  s2s: false',
+      '  s2s_tls: false',
       'log:',
       '  level: info',
     ].join('\n'),

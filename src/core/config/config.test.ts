@@ -28,7 +28,7 @@ describe('parseConfig defaults', () => {
     expect(parseConfig({}, BASE)).toEqual({
       hosts: ['localhost'],
       data_dir: path.join(BASE, 'data'),
-      listen: { address: '127.0.0.1', c2s: 5222, c2s_tls: 5223, http: 5280 },
+      listen: { address: '127.0.0.1', c2s: 5222, c2s_tls: 5223, http: 5280, s2s: 5269, s2s_tls: 5270 },
       tls: { cert: undefined, key: undefined },
       auth: { allow_plain_without_tls: false },
       registration: { enabled: false },
@@ -45,6 +45,7 @@ describe('parseConfig defaults', () => {
       modules: [],
       server: { name: 'Perch' },
       stream_management: { hibernation_timeout: 300, max_queue: 500 },
+      s2s: { enabled: true, routes: {}, secure: true, ca_file: undefined, idle_timeout: 300, connect_timeout: 10, max_queue: 1000, ping_after: 60 },
       account_rooms: {
         enabled: true,
         services: [],
@@ -52,6 +53,7 @@ describe('parseConfig defaults', () => {
         absent_presence: 'xa',
         presence_grace: 60,
         idle_leave_after: 0,
+        liveness_check: 900,
         bookmark_joins: true,
         exclude_resources: [],
         resource: 'rooms',
@@ -67,7 +69,7 @@ describe('parseConfig defaults', () => {
 
   it('keeps given values and fills the rest of a section', () => {
     const config = parseConfig({ listen: { c2s: 0, http: false }, log: { level: 'debug' } }, BASE);
-    expect(config.listen).toEqual({ address: '127.0.0.1', c2s: 0, c2s_tls: 5223, http: false });
+    expect(config.listen).toEqual({ address: '127.0.0.1', c2s: 0, c2s_tls: 5223, http: false, s2s: 5269, s2s_tls: 5270 });
     expect(config.log.level).toBe('debug');
   });
 });
@@ -99,6 +101,14 @@ describe('parseConfig validation messages', () => {
     ['modules', { modules: 'muc' }, 'modules: expected a list of module names'],
     ['modules[0]', { modules: [1] }, 'modules[0]: expected a module name'],
     ['server.name', { server: { name: '' } }, 'server.name: expected a non-empty string'],
+    ['listen.s2s', { listen: { s2s: 'x' } }, 'listen.s2s: expected a port number (1-65535) or false'],
+    ['s2s.enabled', { s2s: { enabled: 'yes' } }, 's2s.enabled: expected true or false'],
+    ['s2s.routes value', { s2s: { routes: { 'b.example': 'nowhere' } } }, 's2s.routes.b.example: expected host:port or xmpps://host:port'],
+    ['s2s.routes key', { s2s: { routes: { 'bad domain': 'h:1' } } }, 's2s.routes: expected domain names as keys'],
+    ['s2s.idle_timeout', { s2s: { idle_timeout: 0 } }, 's2s.idle_timeout: expected a positive number of seconds'],
+    ['s2s.connect_timeout', { s2s: { connect_timeout: -1 } }, 's2s.connect_timeout: expected a positive number of seconds'],
+    ['s2s.max_queue', { s2s: { max_queue: 0 } }, 's2s.max_queue: expected a positive integer'],
+    ['s2s.ping_after', { s2s: { ping_after: 0 } }, 's2s.ping_after: expected a positive number of seconds'],
     ['section type', { listen: [5222] }, 'listen: expected a mapping'],
     ['top level', ['a'], 'top level: expected a mapping'],
   ];
@@ -152,6 +162,12 @@ describe('paths', () => {
 
   it('resolves an explicit storage.path against baseDir', () => {
     expect(parseConfig({ storage: { path: 'db/x.sqlite' } }, BASE).storage.path).toBe(path.join(BASE, 'db', 'x.sqlite'));
+  });
+
+  it('resolves s2s.ca_file against baseDir and lowercases s2s.routes domains', () => {
+    const config = parseConfig({ s2s: { ca_file: 'ca.pem', routes: { 'Mantua.Example': 'xmpps://[::1]:5270' } } }, BASE);
+    expect(config.s2s.ca_file).toBe(path.join(BASE, 'ca.pem'));
+    expect(config.s2s.routes).toEqual({ 'mantua.example': 'xmpps://[::1]:5270' });
   });
 });
 

@@ -130,6 +130,11 @@ function normalise(parsed: ParsedConfig, baseDir: string): PerchConfig {
       cert: parsed.tls.cert === undefined ? undefined : resolve(parsed.tls.cert),
       key: parsed.tls.key === undefined ? undefined : resolve(parsed.tls.key),
     },
+    s2s: {
+      ...parsed.s2s,
+      routes: Object.fromEntries(Object.entries(parsed.s2s.routes).map(([d, target]) => [d.toLowerCase().replace(/\.$/, ''), target])),
+      ca_file: parsed.s2s.ca_file === undefined ? undefined : resolve(parsed.s2s.ca_file),
+    },
     storage: {
       driver: parsed.storage.driver,
       path: parsed.storage.path === undefined ? path.join(dataDir, 'perch.sqlite') : resolve(parsed.storage.path),

@@ -25,6 +25,9 @@ export interface PerchConfig {
     c2s: number | false;
     c2s_tls: number | false;
     http: number | false;
+    /** Server-to-server with STARTTLS (RFC 6120) and with direct TLS (XEP-0368). */
+    s2s: number | false;
+    s2s_tls: number | false;
   };
   /** Absolute paths; both set or both undefined (self-signed fallback). */
   tls: { cert?: string; key?: string };
@@ -71,6 +74,24 @@ export interface PerchConfig {
     /** Days a destroyed persistent room answers `gone` before its name is free again; 0 = forever. */
     tombstone_days: number;
   };
+  /** Federation with other XMPP servers (RFC 6120 server-to-server, XEP-0220, XEP-0178). */
+  s2s: {
+    enabled: boolean;
+    /** Domain → `host:port` (STARTTLS) or `xmpps://host:port` (direct TLS), tried before DNS. */
+    routes: Record<string, string>;
+    /** A peer must present a certificate valid for its domain; false also accepts dialback without one. */
+    secure: boolean;
+    /** Absolute path of extra PEM trust anchors for peer certificates. */
+    ca_file?: string;
+    /** Seconds without traffic before a server-to-server connection is closed. */
+    idle_timeout: number;
+    /** Seconds allowed to open the TCP (and direct TLS) connection to a peer, and for a peer to answer a liveness ping. */
+    connect_timeout: number;
+    /** Stanzas that may wait for one remote domain (connecting, authorizing, liveness check); more bounce. */
+    max_queue: number;
+    /** Seconds without word from a peer after which a link is pinged (XEP-0199) before it carries more stanzas. */
+    ping_after: number;
+  };
   /** Account-level room membership (../shared/spec/account-rooms.md). */
   account_rooms: {
     enabled: boolean;
@@ -84,6 +105,8 @@ export interface PerchConfig {
     presence_grace: number;
     /** Seconds after which a membership no session joined ends; 0 = never. */
     idle_leave_after: number;
+    /** Seconds of silence after which a remote room is self-pinged (XEP-0410); 0 = never. */
+    liveness_check: number;
     /** A room joined without a bookmark gets one (autojoin). */
     bookmark_joins: boolean;
     /** Resource globs whose sessions join rooms as plain, separate occupants. */
@@ -132,6 +155,10 @@ export function isDomain(value: string): boolean {
   return value.split('.').every((label) => /^[^\s@/\\"'&:<>[\]]{1,63}$/u.test(label));
 }
 
+/** `host:port` (STARTTLS) or `xmpps://host:port` (direct TLS); IPv6 hosts in brackets. */
+export const ROUTE_PATTERN = /^(xmpps:\/\/)?(\[[0-9a-fA-F:.]+\]|[^\s:/[\]]+):(\d{1,5})$/;
+const ROUTE_MESSAGE = 'expected host:port or xmpps://host:port';
+
 const domain = z
   .string({ error: 'expected a domain name' })
   .transform((s) => s.trim().toLowerCase().replace(/\.$/, ''))
@@ -151,6 +178,8 @@ export const configSchema = z.strictObject(
       c2s: port(5222),
       c2s_tls: port(5223),
       http: port(5280),
+      s2s: port(5269),
+      s2s_tls: port(5270),
     }),
     tls: section({ cert: optionalText(), key: optionalText() }),
     auth: section({ allow_plain_without_tls: flag(false) }),
@@ -185,6 +214,21 @@ export const configSchema = z.strictObject(
       restrict_creation: z.enum(['local', 'admins'], { error: 'expected local or admins' }).default('local'),
       tombstone_days: nonNegativeInt(30),
     }),
+    s2s: section({
+      enabled: flag(true),
+      routes: z
+        .record(z.string(), z.string({ error: ROUTE_MESSAGE }).regex(ROUTE_PATTERN, { error: ROUTE_MESSAGE }), {
+          error: 'expected a mapping of domain names to host:port',
+        })
+        .refine((routes) => Object.keys(routes).every((d) => isDomain(d.toLowerCase())), { error: 'expected domain names as keys' })
+        .default({}),
+      secure: flag(true),
+      ca_file: optionalText(),
+      idle_timeout: seconds(300),
+      connect_timeout: seconds(10),
+      max_queue: positiveInt(1000),
+      ping_after: seconds(60),
+    }),
     account_rooms: section({
       enabled: flag(true),
       services: z.array(domain, { error: 'expected a list of domain names' }).default([]),
@@ -192,6 +236,7 @@ export const configSchema = z.strictObject(
       absent_presence: z.enum(ACCOUNT_SHOWS, { error: `expected one of ${ACCOUNT_SHOWS.join(', ')}` }).default('xa'),
       presence_grace: z.number({ error: 'expected a non-negative number of seconds' }).min(0).default(60),
       idle_leave_after: z.number({ error: 'expected a non-negative number of seconds' }).min(0).default(0),
+      liveness_check: z.number({ error: 'expected a non-negative number of seconds' }).min(0).default(900),
       bookmark_joins: flag(true),
       exclude_resources: z.array(nonEmpty(), { error: 'expected a list of resource patterns' }).default([]),
       resource: text('rooms'),

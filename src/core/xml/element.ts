@@ -5,6 +5,11 @@
  *
  * Namespaces follow XMPP practice: `xmlns` is an ordinary attribute, and an
  * element without one inherits its parent's (child lookups account for that).
+ *
+ * Copies of one stanza to many recipients differ only in their own
+ * attributes: `shareChildren` freezes the children they share (so a
+ * mutation throws rather than changing every copy) and `serialize` renders
+ * such shared children once, not once per copy.
  */
 import { escapeAttr, escapeText } from './escape.js';
 
@@ -75,18 +80,19 @@ export class Element {
   /** Appends a child element and returns it (builder style). */
   c(name: string, attrs: Attrs = {}): Element {
     const child = new Element(name, attrs);
-    this.children.push(child);
+    this.ownChildren().push(child);
     return child;
   }
 
   /** Appends text and returns this element. */
   t(text: string): this {
-    if (text !== '') this.children.push(text);
+    if (text !== '') this.ownChildren().push(text);
     return this;
   }
 
   append(...nodes: (XmlNode | undefined | null | false)[]): this {
-    for (const node of nodes) if (node !== undefined && node !== null && node !== false) this.children.push(node);
+    const children = this.ownChildren();
+    for (const node of nodes) if (node !== undefined && node !== null && node !== false) children.push(node);
     return this;
   }
 
@@ -109,6 +115,12 @@ export class Element {
     return serialize(this);
   }
 
+  /** The children array, copied first when it is shared with other copies (see shareChildren). */
+  private ownChildren(): XmlNode[] {
+    if (Object.isFrozen(this.children)) this.children = [...this.children];
+    return this.children;
+  }
+
   private childNsMatches(child: Element, xmlns: string | undefined): boolean {
     return xmlns === undefined || (child.attrs.xmlns ?? this.attrs.xmlns) === xmlns;
   }
@@ -119,14 +131,46 @@ export function x(name: string, attrs: Attrs = {}, ...children: (XmlNode | undef
   return new Element(name, attrs).append(...children);
 }
 
+/** On a shared children array: a holder for its markup, rendered at first use. */
+const MARKUP = Symbol('markup');
+type Shared = XmlNode[] & { [MARKUP]?: { text?: string } };
+
+/**
+ * Marks a children array as shared between copies and returns it: the
+ * array and everything under it are frozen, so code that would mutate them
+ * in place (which would change every copy and the cached markup) throws
+ * instead, and serialize() renders them once. A copy that needs other
+ * children gets a new array (`el.children = [...]`, or append(), which
+ * copies), as it must anyway.
+ */
+export function shareChildren(children: XmlNode[]): XmlNode[] {
+  if (Object.isFrozen(children)) return children;
+  for (const child of children) {
+    if (typeof child === 'string' || Object.isFrozen(child)) continue;
+    Object.freeze(child.attrs);
+    shareChildren(child.children);
+    Object.freeze(child);
+  }
+  // A property of the array itself, not a WeakMap entry: looking it up costs less than rendering a few children.
+  (children as Shared)[MARKUP] = {};
+  return Object.freeze(children) as XmlNode[];
+}
+
 export function serialize(el: Element): string {
   let out = '<' + el.name;
   for (const key in el.attrs) {
     const value = el.attrs[key];
     if (value !== undefined) out += ' ' + key + "='" + escapeAttr(value) + "'";
   }
-  if (el.children.length === 0) return out + '/>';
-  out += '>';
-  for (const child of el.children) out += typeof child === 'string' ? escapeText(child) : serialize(child);
-  return out + '</' + el.name + '>';
+  const children: Shared = el.children;
+  if (children.length === 0) return out + '/>';
+  const shared = children[MARKUP];
+  const inner = shared === undefined ? markupOf(children) : (shared.text ??= markupOf(children));
+  return out + '>' + inner + '</' + el.name + '>';
+}
+
+function markupOf(children: readonly XmlNode[]): string {
+  let out = '';
+  for (const child of children) out += typeof child === 'string' ? escapeText(child) : serialize(child);
+  return out;
 }

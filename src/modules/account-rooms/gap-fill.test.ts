@@ -5,8 +5,8 @@
  * without history, one without since the last message; missed messages
  * are archived once and forwarded to the joined session, page by page,
  * skipping what the account already holds and never moving the last
- * stanza-id back behind a live message; an id the room lost falls back to
- * a time-based query.
+ * stanza-id back behind a live message; after an s2s link dropped, from the
+ * mark left then; an id the room lost falls back to a time-based query.
  *
  * References: account-rooms spec, "Durability"; XEP-0313 §4, §4.3;
  * XEP-0045 §7.2.15.
@@ -24,7 +24,7 @@ import type { RosterApi } from '../roster/api.js';
 import type { IqApi } from '../iq/index.js';
 import { AccountRooms } from './service.js';
 import { Membership } from './membership.js';
-import { fillGap, prepareRejoin } from './gap-fill.js';
+import { catchUp, fillGap, markGapStart, prepareRejoin } from './gap-fill.js';
 
 const ROOM = 'garden@rooms.example';
 const MAM = 'urn:xmpp:mam:2';
@@ -125,6 +125,20 @@ describe('filling the gap', () => {
     await prepareRejoin(service, membership);
     await fillGap(service, membership);
     expect(membership.lastStanzaId).toBe('live');
+  });
+
+  it('starts from the mark left when the s2s link dropped, behind a live message that came since', async () => {
+    const { service, room, membership, sent, archived, remember } = setUp(5);
+    membership.lastStanzaId = 'r2';
+    markGapStart(membership);
+    // r3 was lost in flight; r4 came live over a new link.
+    await remember('r4');
+    membership.lastStanzaId = 'r4';
+    await catchUp(service, membership);
+    expect(room.afters).toEqual(['r2', 'r4']);
+    expect(bodies(sent)).toEqual(['r3', 'r5']);
+    expect((await archived()).sort()).toEqual(['r3', 'r4', 'r5']);
+    expect(membership.lastStanzaId).toBe('r5');
   });
 
   it('falls back to the time of the last message when the room lost its id', async () => {

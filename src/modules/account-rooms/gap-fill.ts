@@ -34,6 +34,27 @@ const CLOCK_SLACK_MS = 5 * 60_000;
 
 const roomHasArchive = new WeakMap<Membership, boolean>();
 
+/** Where the next gap fill starts when traffic may have been lost earlier than the last message received (an s2s link went down). */
+const gapStarts = new WeakMap<Membership, { id: string; at?: number }>();
+
+/**
+ * The s2s link to the room's server dropped: whatever was in flight may be
+ * lost, though later messages can arrive over a new link and move the last
+ * stanza-id past the hole. The next gap fill starts from here (the oldest
+ * such mark wins); the account's archive drops what it already holds.
+ */
+export function markGapStart(membership: Membership): void {
+  if (gapStarts.has(membership) || membership.lastStanzaId === undefined) return;
+  gapStarts.set(membership, { id: membership.lastStanzaId, at: membership.lastReceived });
+}
+
+/** With the account still an occupant (a self-ping said so): the gap since the mark, from the room's archive when it has one. */
+export async function catchUp(service: AccountRooms, membership: Membership): Promise<void> {
+  if (membership.lastStanzaId === undefined) return;
+  roomHasArchive.set(membership, await hasArchive(service, membership));
+  await fillGap(service, membership);
+}
+
 /**
  * Before a silent rejoin: asks the room whether it keeps an archive and
  * returns the `<history/>` the join should carry (undefined: none wanted).
@@ -68,13 +89,16 @@ interface Page {
 
 /** After the rejoin: what the room archived since the last message the account got. */
 export async function fillGap(service: AccountRooms, membership: Membership): Promise<void> {
-  if (!roomHasArchive.get(membership) || membership.lastStanzaId === undefined) return;
-  const progress = { mark: membership.lastStanzaId };
-  let from: From = { after: membership.lastStanzaId };
+  const start = gapStarts.get(membership) ?? (membership.lastStanzaId === undefined ? undefined : { id: membership.lastStanzaId, at: membership.lastReceived });
+  gapStarts.delete(membership);
+  if (!roomHasArchive.get(membership) || start === undefined || membership.lastStanzaId === undefined) return;
+  // From an older mark, the last stanza-id moves on only once the pages pass the one it holds now.
+  const progress = { mark: membership.lastStanzaId, passed: start.id === membership.lastStanzaId };
+  let from: From = { after: start.id };
   for (let n = 0; n < MAX_PAGES; n++) {
     let page = await queryPage(service, membership, from);
-    if (page === 'unknown-id' && n === 0 && membership.lastReceived !== undefined) {
-      page = await queryPage(service, membership, (from = { start: membership.lastReceived - CLOCK_SLACK_MS }));
+    if (page === 'unknown-id' && n === 0 && start.at !== undefined) {
+      page = await queryPage(service, membership, (from = { start: start.at - CLOCK_SLACK_MS }));
     }
     if (page === undefined || page === 'unknown-id') return;
     await takePage(service, membership, page, progress);
@@ -128,11 +152,12 @@ function missedMessage(result: Element): { id: string; message: Element } | unde
 }
 
 /** A page's messages the account's archive does not hold yet: archived, then to the joined sessions. */
-async function takePage(service: AccountRooms, membership: Membership, page: Page, progress: { mark: string }): Promise<void> {
+async function takePage(service: AccountRooms, membership: Membership, page: Page, progress: { mark: string; passed: boolean }): Promise<void> {
   const known = await archivedRoomIds(service, membership, page);
   for (const { id, message } of page.items) {
     // A live message since the rejoin moved the mark on: it is newer than anything in the gap.
-    if (membership.lastStanzaId === progress.mark) membership.lastStanzaId = progress.mark = id;
+    if (!progress.passed) progress.passed = id === progress.mark;
+    else if (membership.lastStanzaId === progress.mark) membership.lastStanzaId = progress.mark = id;
     if (known.has(id)) continue;
     message.attrs.to = `${membership.username}@${service.host.name}`;
     const archiveId = await archiveRoomMessage(service, membership, message, id);

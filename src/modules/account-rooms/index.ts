@@ -12,13 +12,16 @@
  * session lifecycle (`presence/self`, `resource-unbind`,
  * `session-connection-lost`, `stream-resumed`), `bookmarks-changed`,
  * `server-started` (rejoin stored memberships), `host-stopping`,
- * `user-deleted`. Storage: `roomMemberships` (one list per account).
+ * `user-deleted`, and federation trouble (`s2s-link-down`, `s2s-link-up`,
+ * `s2s-stanza-undeliverable`: liveness.ts). Storage: `roomMemberships`
+ * (one list per account).
  *
  * References: ../shared/spec/account-rooms.md; XEP-0045; XEP-0313;
  * XEP-0402; XEP-0410; XEP-0280.
  */
 import '../bookmarks/events.js';
 import '../stream-management/events.js';
+import '../s2s/events.js';
 import { defineModule, type ModuleInstance } from '../../core/module/define-module.js';
 import type { StanzaEvent } from '../../core/events/event-map.js';
 import type { Session } from '../../core/session/session.js';
@@ -31,6 +34,7 @@ import { restoreMemberships, saveAll, scheduleIdleLeave } from './durability.js'
 import { leaveRoom } from './leave.js';
 import { MAM } from '../mam/ns.js';
 import { registerControlCommands } from './control.js';
+import { linkDown, linkUp, startSilenceChecks, undeliverable } from './liveness.js';
 
 export { AccountRooms } from './service.js';
 
@@ -80,9 +84,11 @@ export default defineModule({
     // XEP-0313 §7: the account's archive holds room messages.
     if (ctx.config.account_rooms.enabled) ctx.dep('disco').accountFeatures.add(MAM.groupchatAvailable);
     const stopIdle = scheduleIdleLeave(service);
+    const stopSilenceChecks = startSilenceChecks(service);
     registerControlCommands(ctx.server.control, service);
     ctx.hook('host-stopping', async () => {
       stopIdle();
+      stopSilenceChecks();
       service.stopping = true;
       await saveAll(service);
     });
@@ -119,6 +125,9 @@ export default defineModule({
     'stream-resumed': ({ session }, mod) => sessionChanged(mod, session),
     'bookmarks-changed': ({ username, bookmarks }, mod) => bookmarksChanged(mod.api, username, bookmarks),
     'server-started': (_event, mod) => restoreMemberships(mod.api),
+    's2s-link-down': ({ remoteDomain, reason }, mod) => linkDown(mod.api, remoteDomain, reason),
+    's2s-link-up': ({ remoteDomain }, mod) => linkUp(mod.api, remoteDomain),
+    's2s-stanza-undeliverable': (event, mod) => undeliverable(mod.api, event),
     'user-deleted': async ({ username }, mod) => {
       for (const membership of mod.api.of(username)) await leaveRoom(mod.api, membership);
       await mod.api.store.delete(username);

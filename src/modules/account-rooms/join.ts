@@ -75,8 +75,11 @@ async function startJoin(service: AccountRooms, session: Session, join: Element,
 export async function joinAsAccount(
   service: AccountRooms,
   membership: Membership,
-  /** The join's `<history/>`: none asked (undefined) means `maxstanzas=0`, null means the room's default. */
-  options: { history?: Element | null } = {},
+  /**
+   * `history`: the join's `<history/>`: none asked (undefined) means `maxstanzas=0`, null means the room's default.
+   * `presence`: what the room is shown (by default the aggregate, or what it showed before a quiet rejoin).
+   */
+  options: { history?: Element | null; presence?: AccountPresence } = {},
 ): Promise<void> {
   membership.state = 'joining';
   const mucX = x(
@@ -86,11 +89,24 @@ export async function joinAsAccount(
     options.history === undefined ? x('history', { maxstanzas: '0' }) : (options.history ?? undefined),
   );
   // A quiet rejoin shows what the room showed before, so nobody sees a change; the grace rules apply after.
-  const presence = membership.silentRejoin && membership.shownPresence !== undefined ? fromKey(membership.shownPresence) : currentAggregate(service, membership);
+  const shownBefore = membership.silentRejoin && membership.shownPresence !== undefined ? fromKey(membership.shownPresence) : undefined;
+  const presence = options.presence ?? shownBefore ?? currentAggregate(service, membership);
+  await sendJoin(service, membership, presence, mucX);
+}
+
+/** The `<x/>` of each membership's last join, so a retry asks for the same history and password. */
+const lastJoinX = new WeakMap<Membership, Element>();
+
+/** Sends the last join again (the room refused the bare JID; now from the full one), showing what it showed. */
+export async function resendJoin(service: AccountRooms, membership: Membership): Promise<void> {
+  const mucX = lastJoinX.get(membership)?.clone() ?? x('x', { xmlns: MUC_NS.muc });
+  const presence = membership.shownPresence !== undefined ? fromKey(membership.shownPresence) : currentAggregate(service, membership);
+  membership.state = 'joining';
   await sendJoin(service, membership, presence, mucX);
 }
 
 async function sendJoin(service: AccountRooms, membership: Membership, presence: AccountPresence, mucX: Element): Promise<void> {
+  lastJoinX.set(membership, mucX);
   membership.shownPresence = presenceKey(presence);
   const stanza = x('presence', { to: membership.occupantJid }, ...presenceChildren(presence), mucX);
   await service.sendToRoom(membership, stanza);

@@ -17,10 +17,18 @@ import type { JID } from '../../core/jid/jid.js';
 import { addressedTo, type AccountRooms } from './service.js';
 import type { Membership } from './membership.js';
 import { forkToJoined, waitingSessions } from './fork.js';
-import { archiveRoomMessage, roomStanzaId, withArchiveId } from './archive.js';
+import { archiveRoomMessage, rememberRecent, roomStanzaId, sentAt, withArchiveId } from './archive.js';
 import { scheduleRejoin } from './leave.js';
 
 const MAM_NS = 'urn:xmpp:mam:2';
+
+/** Memberships whose silent rejoin the room accepted, until the subject that ends its join sequence arrives. */
+const rejoinedAwaitingSubject = new WeakSet<Membership>();
+
+/** A silent rejoin succeeded: the room's subject that follows is a repeat, not news. */
+export function expectRejoinSubject(membership: Membership): void {
+  rejoinedAwaitingSubject.add(membership);
+}
 
 /** Returns true when the message was room traffic for the membership. */
 export async function handleRoomMessage(service: AccountRooms, membership: Membership, stanza: Element, from: JID): Promise<boolean> {
@@ -46,8 +54,9 @@ async function groupchat(service: AccountRooms, membership: Membership, stanza: 
   if (isSubject) {
     const unchanged = membership.view.subject?.getChildText('subject') === stanza.getChildText('subject');
     membership.view.subject = stanza;
-    // After a silent rejoin the room repeats the subject; the sessions already know it.
-    if (membership.silentRejoin && unchanged) return;
+    // After a silent rejoin the room repeats the subject (it ends the join, after the self-presence); the sessions already know it.
+    const repeated = membership.silentRejoin || rejoinedAwaitingSubject.delete(membership);
+    if (repeated && unchanged) return;
   }
   const roomId = roomStanzaId(stanza, membership.room);
   if (roomId !== undefined) {
@@ -55,8 +64,10 @@ async function groupchat(service: AccountRooms, membership: Membership, stanza: 
     membership.lastReceived = Date.now();
     service.saveSoon(membership.username);
   }
-  const id = await archiveRoomMessage(service, membership, stanza, roomId);
+  const at = sentAt(stanza) ?? Date.now();
+  const id = await archiveRoomMessage(service, membership, stanza, roomId, at);
   const copy = withArchiveId(service, membership, stanza, id);
+  if (id !== undefined) rememberRecent(service, membership, stanza, copy, at);
   if (membership.state === 'joining' && !membership.silentRejoin) service.forward(copy, waitingSessions(membership));
   else forkToJoined(service, membership, copy);
 }

@@ -10,7 +10,7 @@
  *
  * References: account-rooms spec, "What the room sees", "Where it applies".
  */
-import { Element } from '../../core/xml/element.js';
+import { Element, shareChildren } from '../../core/xml/element.js';
 import type { Host } from '../../core/host.js';
 import type { Logger } from '../../core/log.js';
 import type { Session } from '../../core/session/session.js';
@@ -172,7 +172,7 @@ export class AccountRooms {
   }
 }
 
-/** A shallow copy with a new `to` (children are shared, never mutated after routing). */
+/** A shallow copy with a new `to`; the children are shared (frozen, serialised once for every copy). */
 export function addressedTo(stanza: Element, to: string): Element {
-  return new Element(stanza.name, { ...stanza.attrs, to }, stanza.children);
+  return new Element(stanza.name, { ...stanza.attrs, to }, shareChildren(stanza.children));
 }

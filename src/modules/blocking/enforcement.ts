@@ -5,6 +5,11 @@
  * silently. Outbound (on the sender's host, `pre-*`): the user's own stanzas
  * to a blocked JID are refused with `not-acceptable` + `<blocked/>`.
  *
+ * Senders on other servers never pass a `pre-*` event here, so their IQs
+ * to a user's bare JID are checked on arrival (`s2s-stanza-in`); and the
+ * server's own presence for a user to a blocked contact elsewhere is
+ * stopped before it leaves (`route/remote`).
+ *
  * References: XEP-0191 §3.3 (handling of inbound and outbound stanzas).
  */
 import { StanzaError } from '../../core/errors/stanza-error.js';
@@ -83,4 +88,29 @@ export async function checkOutboundIqToBare(event: StanzaEvent, api: BlockingApi
   await checkOutbound(event, api);
   const recipientApi = blockingOn(event.host.server, event.to.domain);
   return recipientApi ? checkInbound(event, recipientApi) : undefined;
+}
+
+/**
+ * `s2s-stanza-in`: a stanza from another server. Messages, presence and IQs
+ * to full JIDs meet `checkInbound` on their destination events; IQ get/set
+ * to a bare JID are answered by `iq-get/bare/…` handlers before `iq/bare`
+ * fires, and the sender's `pre-iq` ran on its own server, so the
+ * recipient's list is checked here.
+ */
+export async function checkRemoteIqToBare(event: StanzaEvent, api: BlockingApi): Promise<true | undefined> {
+  const { stanza, to } = event;
+  if (stanza.name !== 'iq' || to.local === undefined || to.resource !== undefined) return undefined;
+  return checkInbound(event, api);
+}
+
+/**
+ * `route/remote`: presence the server sends on a user's behalf (broadcasts,
+ * probes) never passes the user's `pre-presence`, and the destination's
+ * checks belong to the other server; so the user's own list stops it here,
+ * as `checkPresence` does for local contacts.
+ */
+export async function checkPresenceToRemote(event: StanzaEvent, api: BlockingApi): Promise<true | undefined> {
+  const { stanza, from, to, host } = event;
+  if (stanza.name !== 'presence' || from.local === undefined || from.domain !== host.name || isUnavailable(stanza)) return undefined;
+  return (await api.isBlocked(from.local, to)) ? true : undefined;
 }

@@ -1,8 +1,9 @@
 /**
  * Blocking Command (XEP-0191): each account keeps a list of blocked JIDs;
  * nothing from them reaches the account and nothing from the account
- * reaches them. The checks hook the routing events at priority 100, ahead
- * of the delivery modules (message, iq, presence, offline) at 0.
+ * reaches them, on this server or another. The checks hook the routing
+ * events at priority 100, ahead of the delivery modules (message, iq,
+ * presence, offline) and of federation (`route/remote`) at 0.
  *
  * References: XEP-0191 §3 (use cases), §6 (JID matching).
  */
@@ -11,7 +12,7 @@ import { NS } from '../../core/xml/ns.js';
 import type { JID } from '../../core/jid/jid.js';
 import type { StanzaEvent } from '../../core/events/event-map.js';
 import { Blocklists, isBlockedBy } from './blocklist.js';
-import { checkInbound, checkOutbound, checkOutboundIqToBare, checkPresence } from './enforcement.js';
+import { checkInbound, checkOutbound, checkOutboundIqToBare, checkPresence, checkPresenceToRemote, checkRemoteIqToBare } from './enforcement.js';
 import { handleBlock, handleBlocklistGet, handleUnblock } from './commands.js';
 
 export interface BlockingApi {
@@ -50,6 +51,8 @@ export default defineModule({
     'iq/full': early(checkInbound),
     'presence/bare': early(checkPresence),
     'presence/full': early(checkPresence),
+    // From other servers: IQs to a bare JID, which no other inbound hook sees first.
+    's2s-stanza-in': early(checkRemoteIqToBare),
     // Outbound: from the user to a blocked JID.
     'pre-message/bare': early(checkOutbound),
     'pre-message/full': early(checkOutbound),
@@ -60,6 +63,8 @@ export default defineModule({
     'pre-iq/bare': early(checkOutboundIqToBare),
     'pre-iq/full': early(checkOutbound),
     'pre-iq/host': early(checkOutbound),
+    // The server's presence for the user, leaving for another server.
+    'route/remote': early(checkPresenceToRemote),
     'user-deleted': ({ username }, mod) => mod.api.lists.forget(username),
   },
 });

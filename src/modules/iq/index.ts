@@ -8,7 +8,7 @@
  *
  * Modules ask clients things through the exported `request` (the caps
  * module's disco#info queries): the answer comes back addressed to the host
- * or to an account's bare JID and is taken here before anything else sees it.
+ * (or a full JID it was sent from) and is taken here before anything else sees it.
  *
  * References: RFC 6120 §8.2.3; RFC 6121 §8.5.
  */
@@ -43,7 +43,8 @@ export default defineModule({
   setup(ctx) {
     const tracker = new IqRequestTracker((stanza) => ctx.host.route(stanza));
     const take = ({ stanza }: StanzaEvent) => tracker.handleAnswer(stanza) || undefined;
-    for (const event of ['iq/host', 'iq/bare', 'iq/self'] as const) ctx.hook(event, take, ANSWER_PRIORITY);
+    // Requests may be sent from a full JID too (account rooms occupying a room from user@host/<resource>).
+    for (const event of ['iq/host', 'iq/bare', 'iq/self', 'iq/full'] as const) ctx.hook(event, take, ANSWER_PRIORITY);
     ctx.hook('host-stopping', () => tracker.clear());
     const api: IqApi = {
       request(stanza, timeoutMs) {

@@ -11,7 +11,7 @@
  * messages); XEP-0334 §4 (store, no-store, no-permanent-store); XEP-0359 §4
  * (one stanza-id per `by`, generating entities override forged ones).
  */
-import { x, type Element } from '../../core/xml/element.js';
+import { x, type Element, type XmlNode } from '../../core/xml/element.js';
 import { tryParseJid } from '../../core/jid/jid.js';
 import { MAM } from './ns.js';
 
@@ -40,13 +40,13 @@ export function isArchivable(message: Element): boolean {
  * that archive may say under which id it stored a message.
  */
 export function stripStanzaIds(message: Element, archiveJid: string): void {
-  message.children = message.children.filter(
-    (child) =>
-      typeof child === 'string' ||
-      child.name !== 'stanza-id' ||
-      (child.attrs.xmlns ?? message.attrs.xmlns) !== MAM.stanzaIds ||
-      tryParseJid(child.attrs.by ?? '')?.toString() !== archiveJid,
-  );
+  const forged = (child: XmlNode) =>
+    typeof child !== 'string' &&
+    child.name === 'stanza-id' &&
+    (child.attrs.xmlns ?? message.attrs.xmlns) === MAM.stanzaIds &&
+    tryParseJid(child.attrs.by ?? '')?.toString() === archiveJid;
+  // Left as it is when there is nothing to strip: copies of a room message share their children (shareChildren).
+  if (message.children.some(forged)) message.children = message.children.filter((child) => !forged(child));
 }
 
 export function stampStanzaId(message: Element, archiveJid: string, id: string): void {

@@ -9,7 +9,7 @@
  * stripping forged ones); XEP-0421 §4 (occupant-id, stripping forged ones).
  */
 import { StanzaError } from '../../core/errors/stanza-error.js';
-import { x, type Element } from '../../core/xml/element.js';
+import { Element, shareChildren, x } from '../../core/xml/element.js';
 import type { StanzaEvent } from '../../core/events/event-map.js';
 import { MUC_NS } from './ns.js';
 import { handleSubjectChange } from './subject.js';
@@ -52,14 +52,12 @@ export async function handleGroupchat(service: MucService, room: Room, event: St
   await service.send(...copiesToAll(room, message));
 }
 
+/** One copy per occupant session; the copies share the message's children (frozen), so they are serialised once. */
 export function copiesToAll(room: Room, message: Element): Element[] {
+  const children = shareChildren(message.children);
   const out: Element[] = [];
   for (const occupant of room.occupants.values()) {
-    for (const to of occupant.sessions.keys()) {
-      const copy = message.clone();
-      copy.attrs.to = to;
-      out.push(copy);
-    }
+    for (const to of occupant.sessions.keys()) out.push(new Element(message.name, { ...message.attrs, to }, children));
   }
   return out;
 }

@@ -117,6 +117,20 @@ describe('sqlite archive query plans', () => {
 });
 
 describe('sqlite archive writes', () => {
+  it('appends an item with an external id by one INSERT, looking the stored one up only for a repeat', async () => {
+    const { archive, plansOf } = recordedArchive();
+    const room = 'room@muc.example.org';
+    await archive.append('alice', { when: 1, with: room, payload: 'warm-up', externalId: 'r0' });
+    const lookups = (plans: Map<string, string[]>) => [...plans.keys()].filter((sql) => sql.startsWith('SELECT') && sql.includes('external_id'));
+    let first = '';
+    const fresh = await plansOf(async () => (first = await archive.append('alice', { when: 2, with: room, payload: 'live', externalId: 'r1' })));
+    expect(lookups(fresh)).toEqual([]);
+    let again = '';
+    const repeat = await plansOf(async () => (again = await archive.append('alice', { when: 3, with: room, payload: 'history', externalId: 'r1' })));
+    expect(lookups(repeat)).toHaveLength(1);
+    expect(again).toBe(first);
+  });
+
   it('commits concurrent appends together, failing only the duplicate', async () => {
     const { archive } = recordedArchive();
     await archive.append('alice', { id: 'taken', when: 1, with: 'x', payload: '' });

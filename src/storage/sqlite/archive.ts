@@ -107,12 +107,16 @@ export function createSqliteArchive(deps: ArchiveDeps, host: string, store: stri
   };
 }
 
-/** Runs inside the batch transaction, synchronously: the duplicate check and the insert cannot interleave. */
+/**
+ * Runs inside the batch transaction, synchronously: the duplicate check and
+ * the insert cannot interleave. The INSERT comes first and the unique index
+ * on (owner, with, external id) rejects a duplicate, so only that rare case
+ * pays for a lookup (live room messages never repeat; history and gap fills
+ * may).
+ */
 function appendRow(log: Log, item: NewItem): string {
-  const duplicate = externalDuplicate(log, item);
-  if (duplicate !== undefined) return duplicate;
   // A given id spelled like one of ours could one day shadow a generated one.
-  if (item.id !== undefined && log.ids.decode(item.id) !== undefined) throw conflict(item.id);
+  if (item.id !== undefined && log.ids.decode(item.id) !== undefined) return externalDuplicate(log, item) ?? throwConflict(item.id);
   try {
     const { lastInsertRowid } = log
       .prepare(
@@ -124,10 +128,8 @@ function appendRow(log: Log, item: NewItem): string {
     return item.id ?? log.ids.encode(Number(lastInsertRowid));
   } catch (err) {
     if ((err as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw err;
-    // Another process may have stored the same external id meanwhile.
-    const raced = externalDuplicate(log, item);
-    if (raced !== undefined) return raced;
-    throw conflict(item.id ?? '');
+    // The external id is stored already (it wins over a given id), or the given id is taken.
+    return externalDuplicate(log, item) ?? throwConflict(item.id ?? '');
   }
 }
 
@@ -230,6 +232,6 @@ function itemNotFound(id: string): Error {
   return Object.assign(new Error(`archive item not found: ${id}`), { code: 'item-not-found' });
 }
 
-function conflict(id: string): Error {
-  return Object.assign(new Error(`archive id already used: ${id}`), { code: 'conflict' });
+function throwConflict(id: string): never {
+  throw Object.assign(new Error(`archive id already used: ${id}`), { code: 'conflict' });
 }

@@ -19,8 +19,8 @@ export interface TestServer {
   /** Fresh accounts for one test (`romeo3`, `juliet3`…), so no test sees another's data; password `<name>-secret`. */
   createFreshUsers(...names: string[]): Promise<string[]>;
   stop(): Promise<void>;
-  /** Stops the server and starts it again on the same data dir and config (new ephemeral ports). */
-  restart(): Promise<void>;
+  /** Stops the server and starts it again on the same data dir and config (new ephemeral ports); `whileDown` runs in between. */
+  restart(whileDown?: () => Promise<void>): Promise<void>;
 }
 
 export type RawConfig = Record<string, unknown>;
@@ -31,7 +31,7 @@ export async function startTestServer(overrides: RawConfig = {}): Promise<TestSe
   const raw = {
     data_dir: dataDir,
     ...overrides,
-    listen: { address: '127.0.0.1', c2s: 0, c2s_tls: 0, http: 0, ...(overrides.listen as object) },
+    listen: { address: '127.0.0.1', c2s: 0, c2s_tls: 0, http: 0, s2s: 0, s2s_tls: 0, ...(overrides.listen as object) },
     log: { level: process.env.PERCH_TEST_LOG ?? 'silent' },
   };
   const config = parseConfig(raw, dataDir);
@@ -58,8 +58,9 @@ export async function startTestServer(overrides: RawConfig = {}): Promise<TestSe
       await running.stop('test finished');
       await rm(dataDir, { recursive: true, force: true });
     },
-    async restart() {
+    async restart(whileDown) {
       await running.stop('test restart');
+      await whileDown?.();
       running = await startServer(config, createLogger(config.log.level));
       server.running = running;
       server.ports = running.ports as TestServer['ports'];

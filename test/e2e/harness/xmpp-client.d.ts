@@ -31,6 +31,7 @@ declare module '@xmpp/client' {
     iqCallee: { get(ns: string, name: string, fn: (ctx: unknown) => unknown): void; set(ns: string, name: string, fn: (ctx: unknown) => unknown): void };
     on(event: string, listener: (...args: any[]) => void): void;
     once(event: string, listener: (...args: any[]) => void): void;
+    removeListener(event: string, listener: (...args: any[]) => void): void;
     start(): Promise<Jid>;
     stop(): Promise<void>;
     send(el: XmlElement): Promise<void>;

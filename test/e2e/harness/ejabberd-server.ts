@@ -1,0 +1,303 @@
+/**
+ * Starts a real ejabberd (Debian package `ejabberd`, 23.01) for interop
+ * tests with `ejabberdctl foreground`: config dir, Mnesia spool, logs and
+ * certificate under a temp dir, c2s on a free port and s2s on 5269 of its
+ * own loopback address, mod_muc with room archives (mod_mam), and an Erlang
+ * node of its own that never touches a system instance.
+ *
+ * How ejabberdctl picks paths: `--config-dir` holds ejabberd.yml,
+ * ejabberdctl.cfg (sourced: node name, ERL_DIST_PORT, pid file) and inetrc
+ * (exported as ERL_INETRC); `--spool` is the Mnesia dir, `--logs` the log
+ * dir. ERL_DIST_PORT makes the node listen for ejabberdctl on a fixed port
+ * instead of registering with epmd, so no epmd daemon outlives the test.
+ * ejabberdctl runs only as root (then via `su`) or as the `ejabberd` user;
+ * we start it as that user, with HOME (the Erlang cookie) in the temp dir.
+ *
+ * Peer resolution: ejabberd has no option pinning a domain to an address.
+ * It asks DNS for SRV records with inet_res (configurable through inetrc)
+ * and resolves hosts with libc getaddrinfo (/etc/hosts only). So inetrc
+ * points inet_res at a tiny DNS responder in the test process that answers
+ * `_xmpp-server._tcp.<peer>` with the peer's address as SRV target, port
+ * 5269, and NXDOMAIN to everything else; getaddrinfo parses that target as
+ * a numeric address.
+ *
+ * References: RFC 6120 §3.2.1 (SRV lookup); RFC 2782 (SRV); RFC 1035 §4.1
+ * (message format); XEP-0045 (mod_muc); XEP-0313 (room archives);
+ * XEP-0220 (dialback, mod_s2s_dialback).
+ */
+import { randomBytes } from 'node:crypto';
+import { createSocket, type Socket } from 'node:dgram';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import {
+  S2S_PORT,
+  ServerProcess,
+  assertPortFree,
+  chownTree,
+  freePort,
+  issueCertificate,
+  logSize,
+  logTail,
+  makeServerDir,
+  removeServerDir,
+  run,
+  systemUser,
+  withLogOnFailure,
+  type InteropOptions,
+  type InteropServer,
+  type Owner,
+} from './interop-common.js';
+
+export const EJABBERDCTL_BIN = '/usr/sbin/ejabberdctl';
+
+/** Why ejabberd tests cannot run here, or undefined when they can. */
+export function ejabberdMissing(): string | undefined {
+  if (!existsSync(EJABBERDCTL_BIN)) return 'ejabberd is not installed (Debian package `ejabberd`)';
+  if (process.getuid?.() !== 0 && userInfo().username !== 'ejabberd') return 'ejabberdctl runs only as root or as the ejabberd user';
+  return undefined;
+}
+
+export interface EjabberdOptions extends InteropOptions {
+  /** `s2s_use_starttls` (default optional). */
+  s2sStarttls?: 'optional' | 'required';
+}
+
+/** Modules a federated account touches (disco, PEP, vCard, MAM…), loaded with their defaults. */
+const PLAIN_MODULES = ['mod_disco', 'mod_roster', 'mod_ping', 'mod_caps', 'mod_vcard', 'mod_private', 'mod_privacy', 'mod_blocking', 'mod_carboncopy', 'mod_version', 'mod_time', 'mod_s2s_dialback', 'mod_mam'];
+
+interface EjabberdLayout {
+  dir: string;
+  domain: string;
+  mucDomain: string;
+  address: string;
+  c2sPort: number;
+  logFile: string;
+  owner: Owner;
+  /** Erlang node name, unique per server (kept across restarts: Mnesia is tied to it). */
+  node: string;
+  ctlArgs: string[];
+  env: NodeJS.ProcessEnv;
+}
+
+function configYaml(layout: EjabberdLayout, options: EjabberdOptions, pemFile: string, caFile?: string): string {
+  const listener = (port: number, module: string, extra: object = {}) => ({ port, ip: layout.address, module, ...extra });
+  const config = {
+    hosts: [layout.domain],
+    loglevel: options.logLevel ?? 'debug',
+    certfiles: [pemFile],
+    // Trust the test CA for peers' s2s certificates and for checking our own.
+    ...(caFile ? { s2s_cafile: caFile, ca_file: caFile } : {}),
+    acme: { auto: false },
+    listen: [listener(layout.c2sPort, 'ejabberd_c2s', { starttls_required: true }), listener(S2S_PORT, 'ejabberd_s2s_in')],
+    s2s_use_starttls: options.s2sStarttls ?? 'optional',
+    // Fail fast on a missing SRV record, and retry a peer that was down within seconds, not minutes.
+    s2s_dns_timeout: 2,
+    s2s_dns_retries: 1,
+    s2s_max_retry_delay: 5,
+    outgoing_s2s_families: ['ipv4'],
+    auth_method: 'internal',
+    acl: { local: { user_regexp: '' } },
+    access_rules: { local: { allow: 'local' }, c2s: { allow: 'all' }, muc_create: { allow: 'local' } },
+    modules: {
+      ...Object.fromEntries(PLAIN_MODULES.map((name) => [name, {}])),
+      mod_pubsub: { plugins: ['flat', 'pep'] },
+      mod_muc: {
+        hosts: [layout.mucDomain],
+        access_create: 'muc_create',
+        access_mam: 'all',
+        // Rooms outlive a restart and keep an archive (XEP-0313 on the room).
+        default_room_options: { persistent: true, mam: true },
+      },
+    },
+  };
+  return `# Generated by test/e2e/harness/ejabberd-server.ts\n${stringify(config)}`;
+}
+
+/** ejabberdctl.cfg is sourced by ejabberdctl (bash). */
+function ctlConfig(dir: string, node: string, distPort: number): string {
+  return `ERLANG_NODE=${node}
+ERL_DIST_PORT=${distPort}
+ERL_OPTIONS="-env ERL_CRASH_DUMP_BYTES 0 -kernel inet_dist_use_interface {127,0,0,1}"
+EJABBERD_PID_PATH=${join(dir, 'ejabberd.pid')}
+EJABBERD_BYPASS_WARNINGS=true
+CONTRIB_MODULES_CONF_DIR=${join(dir, 'etc', 'modules.d')}
+`;
+}
+
+/** inet_res asks only our DNS responder, never /etc/resolv.conf's servers. */
+function inetrc(dnsPort: number): string {
+  return `{resolv_conf, ""}.\n{nameserver, {127,0,0,1}, ${dnsPort}}.\n`;
+}
+
+async function prepare(layout: EjabberdLayout, options: EjabberdOptions, dnsPort: number): Promise<void> {
+  const { dir } = layout;
+  for (const sub of ['etc', 'spool', 'logs', 'certs']) await mkdir(join(dir, sub));
+  const cert = await issueCertificate(join(dir, 'certs'), layout.domain, options.ca);
+  const pemFile = join(dir, 'certs', `${layout.domain}.pem`);
+  await writeFile(pemFile, readFileSync(cert.certFile, 'utf8') + readFileSync(cert.keyFile, 'utf8'));
+  await writeFile(join(dir, 'etc', 'ejabberd.yml'), configYaml(layout, options, pemFile, cert.caFile));
+  await writeFile(join(dir, 'etc', 'ejabberdctl.cfg'), ctlConfig(dir, layout.node, await freePort('127.0.0.1')));
+  await writeFile(join(dir, 'etc', 'inetrc'), inetrc(dnsPort));
+  await writeFile(join(dir, '.erlang.cookie'), randomBytes(16).toString('hex'), { mode: 0o400 });
+  await chownTree(dir, layout.owner);
+}
+
+type Launched = { proc: ServerProcess; beamPid: () => number | undefined };
+
+async function launch(layout: EjabberdLayout): Promise<Launched> {
+  let proc: ServerProcess | undefined;
+  const pidFile = join(layout.dir, 'ejabberd.pid');
+  // A pid file left by the previous run must not be mistaken for this one's.
+  await rm(pidFile, { force: true });
+  return withLogOnFailure('ejabberd', layout.logFile, () => proc, async () => {
+    const logFrom = logSize(layout.logFile);
+    proc = ServerProcess.start('ejabberd', EJABBERDCTL_BIN, [...layout.ctlArgs, 'foreground'], { cwd: layout.dir, env: layout.env, owner: layout.owner });
+    // Listeners may accept before start-up is over (certificate checks can still abort it).
+    await proc.waitForLog(layout.logFile, logFrom, /\bis started in the node\b/, /\[critical\]/);
+    await proc.waitForPort(layout.address, layout.c2sPort);
+    // ejabberdctl (bash) waits for the Erlang VM; SIGTERM to the VM is a clean shutdown.
+    // Without a pid, ServerProcess.stop signals the wrapper and then kills the group.
+    const beamPid = () => (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) || undefined : undefined);
+    return { proc, beamPid };
+  });
+}
+
+async function makeLayout(options: EjabberdOptions, address: string): Promise<EjabberdLayout> {
+  const domain = options.domain ?? 'montague.test';
+  const dir = await makeServerDir('ejabberd');
+  const node = `perch${randomBytes(4).toString('hex')}@localhost`;
+  return {
+    dir,
+    domain,
+    mucDomain: `conference.${domain}`,
+    address,
+    c2sPort: await freePort(address),
+    logFile: join(dir, 'logs', 'ejabberd.log'),
+    owner: systemUser('ejabberd'),
+    node,
+    ctlArgs: ['--config-dir', join(dir, 'etc'), '--spool', join(dir, 'spool'), '--logs', join(dir, 'logs'), '--node', node],
+    env: { ...process.env, HOME: dir },
+  };
+}
+
+/**
+ * Starts ejabberd under a temp dir. Defaults: domain `montague.test`,
+ * address 127.0.0.3, MUC on `conference.<domain>`.
+ */
+export async function startEjabberd(options: EjabberdOptions = {}): Promise<InteropServer> {
+  const missing = ejabberdMissing();
+  if (missing) throw new Error(missing);
+  const address = options.address ?? '127.0.0.3';
+  await assertPortFree(address, S2S_PORT);
+  const dns = await startSrvResponder(options.peers ?? {});
+  const layout = await makeLayout(options, address);
+  let running: Launched;
+  try {
+    await prepare(layout, options, dns.port);
+    running = await launch(layout);
+  } catch (err) {
+    dns.close();
+    await removeServerDir(layout.dir);
+    throw err;
+  }
+  const stopProcess = () => running.proc.stop(running.beamPid());
+  let stopped = false;
+  const { dir, domain } = layout;
+  return {
+    name: `ejabberd ${readVersion()}`,
+    domain,
+    address,
+    dir,
+    c2sPort: layout.c2sPort,
+    s2sPort: S2S_PORT,
+    mucDomain: layout.mucDomain,
+    logFile: layout.logFile,
+    async createUser(username, password) {
+      await run(EJABBERDCTL_BIN, [...layout.ctlArgs, 'register', username, domain, password], { cwd: dir, env: layout.env, ...layout.owner });
+      return { jid: `${username}@${domain}`, username, password };
+    },
+    async restart(whileDown) {
+      await stopProcess();
+      await whileDown?.();
+      running = await launch(layout);
+    },
+    readLog: () => logTail(layout.logFile, Infinity),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await stopProcess();
+      dns.close();
+      await removeServerDir(dir);
+    },
+  };
+}
+
+function readVersion(): string {
+  const match = /^Version: (.+)$/m.exec(readFileSync('/var/lib/dpkg/status', 'utf8').split('\n\n').find((p) => p.startsWith('Package: ejabberd\n')) ?? '');
+  return match?.[1] ?? 'unknown';
+}
+
+const SRV = 33;
+
+/** A DNS responder on 127.0.0.1 answering `_xmpp-server._tcp.<peer>` SRV queries only. */
+async function startSrvResponder(peers: Record<string, string>): Promise<{ port: number; close(): void }> {
+  const records = new Map(Object.entries(peers).map(([domain, address]) => [`_xmpp-server._tcp.${domain}`.toLowerCase(), address]));
+  const socket: Socket = createSocket('udp4');
+  socket.on('message', (query, from) => {
+    const reply = answer(query, records);
+    if (reply) socket.send(reply, from.port, from.address);
+  });
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  return { port: socket.address().port, close: () => socket.close() };
+}
+
+/** The reply to one query (RFC 1035 §4.1): an SRV answer for a known peer, NXDOMAIN otherwise. */
+function answer(query: Buffer, records: Map<string, string>): Buffer | undefined {
+  const question = readQuestion(query);
+  if (!question) return undefined;
+  const target = question.type === SRV ? records.get(question.name) : undefined;
+  const known = records.has(question.name);
+  const header = Buffer.alloc(12);
+  header.writeUInt16BE(query.readUInt16BE(0), 0);
+  // QR, AA, RD echoed, RA; RCODE 3 (NXDOMAIN) for names we do not serve.
+  header.writeUInt16BE(0x8480 | (query.readUInt16BE(2) & 0x0100) | (known ? 0 : 3), 2);
+  header.writeUInt16BE(1, 4);
+  header.writeUInt16BE(target ? 1 : 0, 6);
+  const parts = [header, query.subarray(12, question.end)];
+  if (target) {
+    const name = encodeName(target);
+    const fixed = Buffer.alloc(16);
+    fixed.writeUInt16BE(0xc00c, 0); // pointer to the question's name
+    fixed.writeUInt16BE(SRV, 2);
+    fixed.writeUInt16BE(1, 4); // class IN
+    fixed.writeUInt32BE(60, 6);
+    fixed.writeUInt16BE(6 + name.length, 10);
+    fixed.writeUInt16BE(0, 12); // priority
+    fixed.writeUInt16BE(0, 14); // weight
+    const port = Buffer.alloc(2);
+    port.writeUInt16BE(S2S_PORT);
+    parts.push(fixed, port, name);
+  }
+  return Buffer.concat(parts);
+}
+
+function readQuestion(query: Buffer): { name: string; type: number; end: number } | undefined {
+  if (query.length < 12 || query.readUInt16BE(4) !== 1) return undefined;
+  const labels: string[] = [];
+  let offset = 12;
+  for (let length = query[offset]; length !== 0; length = query[offset]) {
+    if (length === undefined || length > 63) return undefined;
+    labels.push(query.toString('latin1', offset + 1, offset + 1 + length));
+    offset += 1 + length;
+  }
+  if (offset + 5 > query.length) return undefined;
+  return { name: labels.join('.').toLowerCase(), type: query.readUInt16BE(offset + 1), end: offset + 5 };
+}
+
+function encodeName(name: string): Buffer {
+  const labels = name.split('.').map((label) => Buffer.concat([Buffer.from([label.length]), Buffer.from(label, 'latin1')]));
+  return Buffer.concat([...labels, Buffer.from([0])]);
+}
