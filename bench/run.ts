@@ -7,10 +7,12 @@
  * with account rooms on and off), each its own column and table. With
  * `--target` it measures an already running server instead. Bounded in count
  * and time; child processes and temp dirs are removed on exit, error or Ctrl-C.
- * The archive scenario measures Perch's storage in this process, no server.
+ * The archive scenario measures Perch's storage in this process, no server;
+ * account-rooms-s2s starts its own two federated Perch servers per column.
  *
- *   npm run bench [-- --scenario logins|messages|memory|hibernation|groupchat|muc-join|account-rooms|archive] [--perch-only]
- *     [--archive-size 1000000] [--occupants 500] [--ar-accounts 200] [--ar-sessions 3]
+ *   npm run bench [-- --scenario logins|messages|memory|hibernation|groupchat|muc-join|account-rooms|account-rooms-s2s|archive]
+ *     [--perch-only] [--archive-size 1000000] [--occupants 500] [--ar-accounts 200] [--ar-sessions 3]
+ *     [--s2s-accounts 50] [--s2s-sessions 3] [--s2s-messages 200] [--s2s-senders 1]
  *   npm run bench -- --target 127.0.0.1:5222 --domain example.org --accounts bench,secret [--accounts-count 1000] [--pid 1234]
  */
 import { loadavg } from 'node:os';
@@ -22,13 +24,14 @@ import { hibernation } from './scenarios/hibernation.js';
 import { archiveScenario } from './scenarios/archive.js';
 import { groupchatScenario, mucJoinScenario } from './scenarios/groupchat.js';
 import { accountRoomsScenario } from './scenarios/account-rooms.js';
-import type { LocalScenario, Metric, Scenario, Variant } from './scenarios/scenario.js';
+import { accountRoomsS2sScenario } from './scenarios/account-rooms-s2s.js';
+import type { LocalScenario, Metric, Scenario, SelfStartingScenario, Variant } from './scenarios/scenario.js';
 import { perchVersion, preparePerch } from './servers/perch.js';
 import { PROSODY_BIN, prepareProsody, prosodyInstalled } from './servers/prosody.js';
 import type { AccountSet, RunningTarget, ServerUnderTest } from './servers/common.js';
 import { commandLine, machineLines, resultsTables, type ScenarioResults } from './report.js';
 
-type AnyScenario = Scenario | LocalScenario;
+type AnyScenario = Scenario | LocalScenario | SelfStartingScenario;
 const scenarioList = (opts: ReturnType<typeof options>): AnyScenario[] => [
   logins,
   messages,
@@ -37,17 +40,29 @@ const scenarioList = (opts: ReturnType<typeof options>): AnyScenario[] => [
   groupchatScenario(Number(opts.occupants)),
   mucJoinScenario(Number(opts.occupants)),
   accountRoomsScenario(Number(opts['ar-accounts']), Number(opts['ar-sessions'])),
+  accountRoomsS2sScenario({
+    accounts: Number(opts['s2s-accounts']),
+    sessions: Number(opts['s2s-sessions']),
+    messages: Number(opts['s2s-messages']),
+    senders: Number(opts['s2s-senders']),
+  }),
   archiveScenario(Number(opts['archive-size'])),
 ];
 const isLocal = (s: AnyScenario): s is LocalScenario => 'local' in s;
+const isSelfStarting = (s: AnyScenario): s is SelfStartingScenario => 'selfStarting' in s;
 /** Whole-run bound: a wedged server must not hang the benchmark. */
 const OVERALL_LIMIT_MS = 20 * 60_000;
 
 const HELP = `usage: npm run bench -- [options]
-  --scenario <name>        only run logins, messages, memory, hibernation, groupchat, muc-join, account-rooms or archive
+  --scenario <name>        only run logins, messages, memory, hibernation, groupchat, muc-join, account-rooms,
+                           account-rooms-s2s or archive
   --occupants <N>          occupants of the room in groupchat and muc-join (default 500)
   --ar-accounts <K>        accounts in the room in account-rooms (default 200)
   --ar-sessions <S>        sessions of each of them in the room (default 3)
+  --s2s-accounts <K>       account-rooms-s2s: accounts on server A in the room on server B (default 50)
+  --s2s-sessions <S>       sessions of each of them (default 3)
+  --s2s-messages <N>       room messages sent on B (default 200)
+  --s2s-senders <M>        sender accounts on B (default 1)
   --archive-size <N>       messages in the archive the archive scenario queries (default 1000000)
   --perch-only             do not run Prosody even if installed
   --target <host:port>     measure an already running server (plaintext c2s)
@@ -76,6 +91,10 @@ function options() {
       occupants: { type: 'string', default: '500' },
       'ar-accounts': { type: 'string', default: '200' },
       'ar-sessions': { type: 'string', default: '3' },
+      's2s-accounts': { type: 'string', default: '50' },
+      's2s-sessions': { type: 'string', default: '3' },
+      's2s-messages': { type: 'string', default: '200' },
+      's2s-senders': { type: 'string', default: '1' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -123,6 +142,11 @@ async function runScenario(scenario: AnyScenario, servers: ServerUnderTest[]): P
     const metrics = await scenario.run(progress('Perch', scenario.name));
     return { scenario: scenario.name, byServer: new Map([['Perch', metrics]]) };
   }
+  if (isSelfStarting(scenario)) {
+    const byColumn = new Map<string, Metric[]>();
+    for (const column of scenario.columns) byColumn.set(column, await scenario.run(column, progress(column, scenario.name)));
+    return { scenario: scenario.name, byServer: byColumn };
+  }
   const byServer = new Map<string, Metric[]>();
   for (const server of servers) {
     const variants: Variant[] = scenario.variants?.(server) ?? [{ column: server.name }];
@@ -149,7 +173,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }, OVERALL_LIMIT_MS).unref();
   const loadAtStart = loadavg()[0]!;
-  const remote = scenarios.filter((s): s is Scenario => !isLocal(s));
+  const remote = scenarios.filter((s): s is Scenario => !isLocal(s) && !isSelfStarting(s));
   const servers = remote.length === 0 ? [] : await prepareServers(opts, Math.max(...remote.map((s) => s.accountsNeeded)));
   const results: ScenarioResults[] = [];
   try {

@@ -121,7 +121,8 @@ export async function until(done: () => boolean, timeoutMs: number, what: string
   }
 }
 
-export const roomJid = (target: BenchTarget) => `bench@rooms.${target.domain}`;
+/** The scenarios' room: on the target's own MUC service unless the target names another (a room across servers). */
+export const roomJid = (target: BenchTarget) => target.room ?? `bench@rooms.${target.domain}`;
 
 /** Logs in account `index` with `resource`; the session will use `nick` in the room. */
 export async function loginMuc(target: BenchTarget, index: number, nick: string, resource = 'muc'): Promise<MucSession> {

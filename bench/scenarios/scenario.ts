@@ -17,6 +17,8 @@ export interface BenchTarget {
   accounts: AccountSet;
   /** Stanzas the MUC service routed so far, when the server was started with the probe. */
   mucCounts?: () => Promise<MucCounts>;
+  /** The room the MUC scenarios use, when not `bench@rooms.<domain>` (e.g. on another server). */
+  room?: string;
 }
 
 /** One report column: a server started with some options. */
@@ -51,6 +53,18 @@ export interface LocalScenario {
   name: string;
   local: true;
   run(progress: (line: string) => void): Promise<Metric[]>;
+}
+
+/**
+ * A scenario that starts the servers it needs itself (two federated Perch
+ * processes, say), once per report column; like a local scenario it runs
+ * whichever servers are compared.
+ */
+export interface SelfStartingScenario {
+  name: string;
+  selfStarting: true;
+  columns: readonly string[];
+  run(column: string, progress: (line: string) => void): Promise<Metric[]>;
 }
 
 /** Login options for account number `index` of the target. */

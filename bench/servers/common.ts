@@ -34,6 +34,8 @@ export interface StartOptions {
   accountRooms?: boolean;
   /** Count the stanzas the MUC service routes (Perch: servers/muc-probe.ts). */
   mucProbe?: boolean;
+  /** Federation (Perch): s2s on this port (STARTTLS only), `s2s.secure: false`, domains pinned to host:port. */
+  s2s?: { port: number; routes: Record<string, string> };
 }
 
 /** A running server the generator can point at. */

@@ -6,7 +6,8 @@
  * first start, in this process through `dist/core/accounts.js` (much faster
  * than one `perch user add` process per account).
  *
- * A scenario may start it with `account_rooms.enabled` set either way, and
+ * A scenario may start it with `account_rooms.enabled` set either way, on
+ * a domain of its own with s2s listening and routes pinned (federation), and
  * with the MUC probe (muc-probe.ts, transpiled to JavaScript in the temp
  * dir and preloaded with `--import`), read back over a Unix socket.
  *
@@ -47,27 +48,30 @@ async function importDist<T>(relative: string): Promise<T> {
   return (await import(pathToFileURL(join(ROOT, 'dist', relative)).href)) as T;
 }
 
-function configYaml(dataDir: string, port: number, options: StartOptions = {}): string {
+function configYaml(domain: string, dataDir: string, port: number, options: StartOptions = {}): string {
+  const { s2s } = options;
   return [
-    `domain: ${BENCH_DOMAIN}`,
+    `domain: ${domain}`,
     `data_dir: ${JSON.stringify(dataDir)}`,
-    `listen: { address: ${LOOPBACK}, c2s: ${port}, c2s_tls: false, http: false }`,
+    `listen: { address: ${LOOPBACK}, c2s: ${port}, c2s_tls: false, http: false${s2s ? `, s2s: ${s2s.port}` : ', s2s: false'}, s2s_tls: false }`,
     'auth: { allow_plain_without_tls: true }',
     'limits: { rate_bytes_per_second: 0, idle_timeout: 3600, handshake_timeout: 120 }',
     'log: { level: warn }',
     ...(options.accountRooms === undefined ? [] : [`account_rooms: { enabled: ${options.accountRooms} }`]),
+    // Self-signed certificates on both sides: dialback over TLS, as `s2s.secure: false` allows.
+    ...(s2s ? [`s2s: { secure: false, routes: ${JSON.stringify(s2s.routes)} }`] : []),
     '',
   ].join('\n');
 }
 
-async function createAccounts(configFile: string, accounts: AccountSet): Promise<void> {
+async function createAccounts(configFile: string, accounts: AccountSet, domain: string): Promise<void> {
   const { loadConfig } = await importDist<ConfigModule>('core/config/config.js');
   const { openAccounts } = await importDist<AccountsModule>('core/accounts.js');
   const store = openAccounts(await loadConfig(configFile));
   try {
     const indexes = Array.from({ length: accounts.count }, (_, i) => i);
     // PBKDF2 runs on libuv's pool: a few in flight keep every core busy.
-    await mapLimit(indexes, 8, (i) => store.accounts.create(`${accounts.prefix}${i}@${BENCH_DOMAIN}`, accounts.password));
+    await mapLimit(indexes, 8, (i) => store.accounts.create(`${accounts.prefix}${i}@${domain}`, accounts.password));
   } finally {
     await store.close();
   }
@@ -78,17 +82,18 @@ export async function perchVersion(): Promise<string> {
   return pkg.version;
 }
 
-export async function preparePerch(accounts: AccountSet): Promise<ServerUnderTest> {
+/** A Perch data dir with `accounts` on `domain` (federation scenarios run two, on different domains). */
+export async function preparePerch(accounts: AccountSet, domain = BENCH_DOMAIN): Promise<ServerUnderTest> {
   if (!existsSync(DIST_MAIN)) throw new Error('dist/main.js is missing: run `npm run build` first');
   const dir = await makeTempDir('perch');
   const configFile = join(dir, 'perch.yaml');
-  await writeFile(configFile, configYaml(join(dir, 'data'), 0));
-  await createAccounts(configFile, accounts);
+  await writeFile(configFile, configYaml(domain, join(dir, 'data'), 0));
+  await createAccounts(configFile, accounts, domain);
   return {
     name: 'Perch',
     version: await perchVersion(),
     accounts,
-    start: (options) => startPerch(dir, configFile, options),
+    start: (options) => startPerch(dir, configFile, domain, options),
     dispose: async () => removeTempDir(dir),
   };
 }
@@ -122,9 +127,9 @@ function readMucCounts(socketPath: string): Promise<MucCounts> {
   });
 }
 
-async function startPerch(dir: string, configFile: string, options: StartOptions = {}): Promise<RunningTarget> {
+async function startPerch(dir: string, configFile: string, domain: string, options: StartOptions = {}): Promise<RunningTarget> {
   const port = await freePort();
-  await writeFile(configFile, configYaml(join(dir, 'data'), port, options));
+  await writeFile(configFile, configYaml(domain, join(dir, 'data'), port, options));
   const nodeArgs = process.env.BENCH_PERCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   const socketPath = join(dir, 'muc-probe.sock');
   const env = { ...process.env };
@@ -137,10 +142,11 @@ async function startPerch(dir: string, configFile: string, options: StartOptions
   const child = spawnServer('perch', process.execPath, [...nodeArgs, DIST_MAIN, 'start', '--config', configFile], { cwd: dir, env });
   try {
     await waitForListener(child, port);
+    if (options.s2s) await waitForListener(child, options.s2s.port);
   } catch (err) {
     await stopChild(child);
     throw err;
   }
   const mucCounts = options.mucProbe ? () => readMucCounts(socketPath) : undefined;
-  return { host: LOOPBACK, port, domain: BENCH_DOMAIN, pid: child.pid, mucCounts, stop: () => stopChild(child) };
+  return { host: LOOPBACK, port, domain, pid: child.pid, mucCounts, stop: () => stopChild(child) };
 }

@@ -159,3 +159,22 @@ it('sends mediated invitations from the room and relays the decline to the invit
   expect(errorCondition(await romeo.waitFor(isError('message')))).toBe('jid-malformed');
   await Promise.all([romeo.stop(), juliet.stop(), nurse.stop(), tybalt.stop()]);
 });
+
+it('sends an occupant that joins again the whole state, and the others nothing when its presence did not change', async () => {
+  const room = `resync@${SERVICE}`;
+  const [romeo, juliet] = await roomWithTwo(room);
+  juliet.received.length = 0;
+  romeo.received.length = 0;
+  await juliet.send(xml('presence', { to: `${room}/Juliet` }, xml('x', { xmlns: MUC })));
+  const subject = await juliet.waitFor(isSubject(room));
+  const sequence = [...juliet.received.filter(fromRoom(room)), subject];
+  expect(sequence.map((el) => `${el.name} ${el.attrs.from}`)).toEqual([`presence ${room}/Romeo`, `presence ${room}/Juliet`, `message ${room}`]);
+  expect(statusCodes(sequence[1])).toContain('110');
+  await romeo.expectNothing((el) => el.name === 'presence' && el.attrs.from === `${room}/Juliet`);
+
+  // A changed presence in the repeated join is news to the others.
+  await juliet.send(xml('presence', { to: `${room}/Juliet` }, xml('show', {}, 'away'), xml('x', { xmlns: MUC })));
+  const update = await romeo.waitFor((el) => el.name === 'presence' && el.attrs.from === `${room}/Juliet`);
+  expect(update.getChildText('show')).toBe('away');
+  await Promise.all([romeo.stop(), juliet.stop()]);
+});

@@ -36,7 +36,7 @@ describe('shared children', () => {
   it('serialise like unshared ones, once for every copy', () => {
     const original = message();
     const plain = serialize(x('message', { type: 'groupchat', to: 'a@b' }, ...original.children));
-    const shared = shareChildren(original.children);
+    const shared = shareChildren(original.children, true);
     const copies = ['a@b', 'c@d'].map((to) => new Element('message', { ...original.attrs, to }, shared));
     expect(serialize(copies[0]!)).toBe(plain);
     expect(serialize(copies[1]!)).toBe(plain.replace('a@b', 'c@d'));

@@ -8,8 +8,8 @@
  *
  * Copies of one stanza to many recipients differ only in their own
  * attributes: `shareChildren` freezes the children they share (so a
- * mutation throws rather than changing every copy) and `serialize` renders
- * such shared children once, not once per copy.
+ * mutation throws rather than changing every copy), and for a room's copies
+ * to every occupant `serialize` renders them once, not once per copy.
  */
 import { escapeAttr, escapeText } from './escape.js';
 
@@ -131,28 +131,31 @@ export function x(name: string, attrs: Attrs = {}, ...children: (XmlNode | undef
   return new Element(name, attrs).append(...children);
 }
 
-/** On a shared children array: a holder for its markup, rendered at first use. */
+/** On a shared children array copied to many recipients: a holder for its markup, rendered at first use. */
 const MARKUP = Symbol('markup');
 type Shared = XmlNode[] & { [MARKUP]?: { text?: string } };
 
 /**
  * Marks a children array as shared between copies and returns it: the
  * array and everything under it are frozen, so code that would mutate them
- * in place (which would change every copy and the cached markup) throws
- * instead, and serialize() renders them once. A copy that needs other
- * children gets a new array (`el.children = [...]`, or append(), which
- * copies), as it must anyway.
+ * in place (which would change every copy) throws instead. A copy that
+ * needs other children gets a new array (`el.children = [...]`, or
+ * append(), which copies), as it must anyway.
+ *
+ * With `manyCopies` (a room's message to every occupant) serialize()
+ * renders them once and keeps the markup with the array; for a handful of
+ * copies the kept string would cost more memory than the renders it saves.
  */
-export function shareChildren(children: XmlNode[]): XmlNode[] {
+export function shareChildren(children: XmlNode[], manyCopies = false): XmlNode[] {
   if (Object.isFrozen(children)) return children;
   for (const child of children) {
     if (typeof child === 'string' || Object.isFrozen(child)) continue;
     Object.freeze(child.attrs);
-    shareChildren(child.children);
+    shareChildren(child.children, manyCopies);
     Object.freeze(child);
   }
   // A property of the array itself, not a WeakMap entry: looking it up costs less than rendering a few children.
-  (children as Shared)[MARKUP] = {};
+  if (manyCopies && children.length > 0) (children as Shared)[MARKUP] = {};
   return Object.freeze(children) as XmlNode[];
 }
 

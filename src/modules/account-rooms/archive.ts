@@ -39,7 +39,7 @@ export function sentAt(message: Element): number | undefined {
 /** Room messages worth keeping: conversation content, not chat states or subject-only changes. */
 export function worthArchiving(message: Element): boolean {
   if (message.getChild('subject') && !message.getChild('body')) return false;
-  return isArchivable(new Element('message', { ...message.attrs, type: 'chat' }, message.children));
+  return isArchivable(message, 'chat');
 }
 
 /**
@@ -64,16 +64,15 @@ export async function archiveRoomMessage(
 }
 
 /**
- * A live groupchat message archived at `at`: kept as recent history in the
- * form the sessions got it (the first one after a join or a restart fills
- * the rest from the archive, in the background). Called just before it is
- * forked, so a session answered locally gets it in its history or as live
- * traffic.
+ * A live groupchat message archived at `at` under `id`: kept as recent
+ * history (the first one after a join or a restart fills the rest from the
+ * archive, in the background). Called just before it is forked, so a
+ * session answered locally gets it in its history or as live traffic.
  */
-export function rememberRecent(service: AccountRooms, membership: Membership, message: Element, copy: Element, at: number): void {
+export function rememberRecent(service: AccountRooms, membership: Membership, message: Element, id: string, at: number): void {
   if (message.attrs.type !== 'groupchat' || sentAt(message) !== undefined) return;
   const { recent } = membership.view;
-  recent.add(copy, at);
+  recent.add(message, id, at);
   if (recent.loaded) return;
   fillRecent(service, membership).catch((err) => service.log.warn({ err, room: membership.room }, 'reading recent room history failed'));
 }

@@ -114,14 +114,20 @@ export function scheduleRejoin(service: AccountRooms, membership: Membership): v
   membership.state = 'joining';
   membership.silentRejoin = true;
   membership.seenDuringRejoin = new Set();
+  // Only the latest schedule joins: an earlier attempt may still be waiting for the room's disco#info.
+  const attempt = (rejoinSchedules.get(membership) ?? 0) + 1;
+  rejoinSchedules.set(membership, attempt);
+  const current = () => rejoinSchedules.get(membership) === attempt && membership.silentRejoin && service.get(membership.username, membership.room) === membership;
   const delay = membership.rejoinAttempts === 0 ? 0 : Math.min(60_000, 1000 * 2 ** (membership.rejoinAttempts - 1));
   setTimeout(() => {
-    if (service.get(membership.username, membership.room) !== membership || service.stopping) return;
+    if (!current() || service.stopping) return;
     prepareRejoin(service, membership)
-      .then((history) => joinAsAccount(service, membership, { history }))
+      .then((history) => (current() ? joinAsAccount(service, membership, { history }) : undefined))
       .catch((err) => service.log.warn({ err, room: membership.room }, 'rejoin failed'));
   }, delay).unref();
 }
+
+const rejoinSchedules = new WeakMap<Membership, number>();
 
 export function selfUnavailable(membership: Membership, to: string, codes: string[]): Element {
   const affiliation = membership.view.self?.getChild('x', MUC_NS.user)?.getChild('item')?.attrs.affiliation ?? 'none';

@@ -63,12 +63,16 @@ const domainOf = (room: string) => room.slice(room.indexOf('@') + 1);
  * `s2s-link-down`: every membership of a room on that domain is checked
  * (stanzas in flight may be lost, the server may be restarting). A link
  * this server closed for idleness carried nothing for a while: no check.
+ * A quiet rejoin under way starts over: its join (or the disco#info before
+ * it) may have gone down with the link, and nothing else would answer it
+ * (seen with ejabberd, which sends 332 just before closing its streams).
  */
 export function linkDown(service: AccountRooms, remoteDomain: string, reason?: string): void {
   if (reason === 'idle') return;
   for (const membership of membershipsOn(service, remoteDomain)) {
     markGapStart(membership);
-    checkSoon(service, membership);
+    if (membership.silentRejoin && membership.state === 'joining') scheduleRejoin(service, membership);
+    else checkSoon(service, membership);
   }
 }
 

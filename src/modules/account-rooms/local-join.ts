@@ -17,6 +17,7 @@ import { MUC_NS } from '../muc/ns.js';
 import { parseHistoryRequest, selectHistory, type HistoryEntry, type HistoryRequest } from '../muc/history.js';
 import { fillRecent, historyFromItem, NOT_HISTORY_TYPES } from './recent-history.js';
 import { addressedTo, type AccountRooms } from './service.js';
+import { withArchiveId } from './archive.js';
 import type { Membership } from './membership.js';
 import { updateRoomPresence } from './presence.js';
 
@@ -90,7 +91,9 @@ async function historyFor(service: AccountRooms, membership: Membership, wanted:
   if (wanted.maxstanzas === 0) return [];
   const { recent } = membership.view;
   if (!recent.loaded) await fillRecent(service, membership);
-  return recent.select(wanted, membership.room) ?? historyFromArchive(service, membership, wanted);
+  const withId = (message: Element, id: string) => withArchiveId(service, membership, message, id);
+  const context = { room: membership.room, account: accountJid(service, membership), withId };
+  return recent.select(wanted, context) ?? historyFromArchive(service, membership, wanted);
 }
 
 async function historyFromArchive(service: AccountRooms, membership: Membership, wanted: HistoryRequest): Promise<Element[]> {

@@ -67,7 +67,7 @@ async function groupchat(service: AccountRooms, membership: Membership, stanza: 
   const at = sentAt(stanza) ?? Date.now();
   const id = await archiveRoomMessage(service, membership, stanza, roomId, at);
   const copy = withArchiveId(service, membership, stanza, id);
-  if (id !== undefined) rememberRecent(service, membership, stanza, copy, at);
+  if (id !== undefined) rememberRecent(service, membership, stanza, id, at);
   if (membership.state === 'joining' && !membership.silentRejoin) service.forward(copy, waitingSessions(membership));
   else forkToJoined(service, membership, copy);
 }

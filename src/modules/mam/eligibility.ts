@@ -26,8 +26,8 @@ const CONTENT_NAMESPACES = new Set([
   'urn:xmpp:jingle-message:0', // XEP-0353
 ]);
 
-export function isArchivable(message: Element): boolean {
-  const type = message.attrs.type ?? 'normal';
+/** `type`: the message's own by default; a caller judging its content as another type passes one. */
+export function isArchivable(message: Element, type = message.attrs.type ?? 'normal'): boolean {
   if (type !== 'chat' && type !== 'normal') return false;
   if (message.getChild('no-store', MAM.hints) || message.getChild('no-permanent-store', MAM.hints)) return false;
   if (message.getChild('store', MAM.hints) || message.getChild('body')) return true;

@@ -19,7 +19,7 @@ import type { StanzaEvent } from '../../core/events/event-map.js';
 import type { DiscoApi } from '../disco/index.js';
 import { MUC_NS } from './ns.js';
 import { MucService } from './service.js';
-import { handleJoin } from './join.js';
+import { handleJoin, handleRejoin } from './join.js';
 import { handleLeave, handlePresenceUpdate } from './leave.js';
 import { handleNickChange } from './nick.js';
 import { handleGroupchat, handlePrivateMessage } from './messages.js';
@@ -59,6 +59,7 @@ async function handleOccupantPresence(service: MucService, event: StanzaEvent): 
   const occupant = room?.occupantOf(from.toString());
   // The groupchat 1.0 rule (non-occupant.ts): without `<x/>`, no entry.
   if (!room || !occupant) await (isMucJoin(stanza) ? handleJoin(service, event) : service.send(notInRoomKick(event, room)));
+  else if (occupant.nick === to.resource && isMucJoin(stanza)) await handleRejoin(service, room, occupant, event);
   else if (occupant.nick === to.resource) await handlePresenceUpdate(service, room, event);
   else await handleNickChange(service, room, event);
   return true;

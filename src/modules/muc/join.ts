@@ -56,7 +56,29 @@ export async function handleJoin(service: MucService, event: StanzaEvent): Promi
   const session = from.toString();
   await service.send(...othersPresence(room, occupant, session));
   await service.send(...announce(room, entered, session));
-  const statuses = selfStatuses(service, room, { created, renamed: nick !== requested });
+  await sendOwnEntry(service, room, occupant, event, selfStatuses(service, room, { created, renamed: nick !== requested }));
+}
+
+/**
+ * A session that is already an occupant sends its join again (a client, or
+ * a server occupying rooms for an account, resynchronising): it gets the
+ * whole state again, as Prosody does; the others only hear of a changed
+ * presence.
+ */
+export async function handleRejoin(service: MucService, room: Room, occupant: Occupant, event: StanzaEvent): Promise<void> {
+  const session = event.from.toString();
+  const before = occupant.sessions.get(session);
+  occupant.setPresence(session, event.stanza.clone());
+  await service.send(...othersPresence(room, occupant, session));
+  if (before && presenceChanged(before, event.stanza)) {
+    await service.send(...presenceToAll(room, occupant, { session }).filter((p) => p.attrs.to !== session));
+  }
+  await sendOwnEntry(service, room, occupant, event, selfStatuses(service, room, { created: false, renamed: false }));
+}
+
+/** The end of the join sequence for the entering session: its own presence, the history it asked for, the subject. */
+async function sendOwnEntry(service: MucService, room: Room, occupant: Occupant, { stanza, from }: StanzaEvent, statuses: number[]): Promise<void> {
+  const session = from.toString();
   await service.send(occupantPresence(room, occupant, session, { viewer: occupant, statuses, session }));
   const wanted = parseHistoryRequest(stanza.getChild('x', MUC_NS.muc)?.getChild('history'));
   await service.send(...selectHistory(await service.historyOf(room), wanted).map((entry) => historyMessage(room, entry.stanza, entry.at, session)));

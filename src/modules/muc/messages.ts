@@ -54,7 +54,7 @@ export async function handleGroupchat(service: MucService, room: Room, event: St
 
 /** One copy per occupant session; the copies share the message's children (frozen), so they are serialised once. */
 export function copiesToAll(room: Room, message: Element): Element[] {
-  const children = shareChildren(message.children);
+  const children = shareChildren(message.children, true);
   const out: Element[] = [];
   for (const occupant of room.occupants.values()) {
     for (const to of occupant.sessions.keys()) out.push(new Element(message.name, { ...message.attrs, to }, children));

@@ -210,6 +210,8 @@ export class S2sService implements LinkOwner, IncomingOwner {
   }
 
   incomingUp(_stream: IncomingStream, localDomain: string, peerDomain: string, method: S2sAuthMethod): void {
+    // The peer just authenticated to us (SASL EXTERNAL never reaches verifyKey): it is back, stop refusing it.
+    this.failures.forget(peerDomain);
     this.fireLinkUp({ localDomain, remoteDomain: peerDomain, direction: 'in' }, method);
   }
 

@@ -23,15 +23,19 @@ interface Tally extends Owner {
 }
 
 export class ArchiveCounts {
-  private tally = new Map<string, Tally>();
+  /**
+   * By the Owner object the appends pass (one per user and store, see
+   * archive.ts): no key string per append. Two objects for one owner would
+   * only mean two upserts, both adding.
+   */
+  private tally = new Map<Owner, Tally>();
 
   constructor(private readonly prepare: Prepare) {}
 
   /** One row was inserted in the current batch. */
   added(owner: Owner, type: string | undefined): void {
-    const key = `${owner.host}\n${owner.store}\n${owner.user}`;
-    let entry = this.tally.get(key);
-    if (!entry) this.tally.set(key, (entry = { ...owner, n: 0, byType: new Map() }));
+    let entry = this.tally.get(owner);
+    if (!entry) this.tally.set(owner, (entry = { ...owner, n: 0, byType: new Map() }));
     entry.n++;
     if (type !== undefined) entry.byType.set(type, (entry.byType.get(type) ?? 0) + 1);
   }

@@ -21,6 +21,8 @@ export class DerivedIds {
   // every id (creating a cipher per id cost more than the insert).
   private readonly cipher: Cipher;
   private readonly decipher: Decipher;
+  /** The plaintext block, reused: update() reads it before returning (bytes 8–15 stay zero). */
+  private readonly block = Buffer.alloc(16);
 
   constructor(key: Buffer) {
     if (key.length !== 16) throw new Error('archive id key must be 16 bytes');
@@ -29,9 +31,8 @@ export class DerivedIds {
   }
 
   encode(rowid: number): string {
-    const block = Buffer.alloc(16);
-    block.writeBigUInt64BE(BigInt(rowid), 0);
-    return this.cipher.update(block).toString('base64url');
+    this.block.writeBigUInt64BE(BigInt(rowid), 0);
+    return this.cipher.update(this.block).toString('base64url');
   }
 
   /** The rowid an id stands for, or undefined when it is not one of ours. */

@@ -80,10 +80,18 @@ export function createSqliteArchive(deps: ArchiveDeps, host: string, store: stri
 
   // A read transaction gives total and page the same snapshot.
   const runQuery = db.transaction((user: string, query: ArchiveQuery) => queryPage(log(user), query));
+  // Appends reuse one Log per user (owner ids are never taken back): no owner lookup and no
+  // new objects per append, and the same `who` lets the counts tally by identity.
+  const writers = new Map<string, Log>();
+  const writerFor = (user: string): Log => {
+    let writer = writers.get(user);
+    if (!writer) writers.set(user, (writer = log(user, true)));
+    return writer;
+  };
 
   return {
     async append(user, item) {
-      return commits.write(() => appendRow(log(user, true), item));
+      return commits.write(() => appendRow(writerFor(user), item));
     },
     async query(user, query = {}) {
       return runQuery(user, query);
