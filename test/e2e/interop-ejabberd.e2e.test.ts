@@ -16,7 +16,7 @@
  * XEP-0030; XEP-0178; XEP-0220; XEP-0045 §7.2, §7.4, §7.6, §8.2, §10.9,
  * §15.6 (332); XEP-0313 §4 (room archives); account-rooms spec.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TestClient } from './harness/client.js';
 import { createRoom, joinRoom, presenceFrom, stopAll } from './harness/account-rooms.js';
 import { queryArchive } from './harness/mam-client.js';
@@ -34,7 +34,7 @@ import {
   receivedOnce,
   roomCast,
   say,
-  startInteropPair,
+  useInteropPair,
   until,
   type InteropPair,
 } from './harness/interop-federation.js';
@@ -47,30 +47,12 @@ let juliet: TestClient;
 
 /** Perch and ejabberd for the enclosing describe: self-signed certificates (dialback), or one test CA for both. */
 function useServers(certificates: boolean): void {
-  beforeAll(async () => {
-    if (missing) return;
-    pair = await startInteropPair({
-      perchDomain: 'perch-e.test',
-      perchAddress: '127.0.0.5',
-      peerDomain: 'montague.test',
-      peerAddress: '127.0.0.3',
-      startPeer: startEjabberd,
-      certificates,
-    });
-    await pair.peer.createUser('juliet', 'juliet-secret');
-    juliet = await peerLogin(pair, 'juliet', 'balcony');
-  }, 60_000);
-
-  afterEach(({ task }) => {
-    if (task.result?.state === 'fail' && pair) console.info(`--- ${pair.peer.name} log tail ---\n${pair.peer.readLog().slice(-8000)}`);
-  });
-
-  afterAll(async () => {
-    await juliet?.stop();
-    await pair?.stop();
-  });
+  const options = { perchDomain: 'perch-e.test', perchAddress: '127.0.0.5', peerDomain: 'montague.test', peerAddress: '127.0.0.3', startPeer: startEjabberd, certificates };
+  useInteropPair(options, missing, (started, owner) => {
+    pair = started;
+    juliet = owner;
+  }, () => ({ pair, juliet }));
 }
-
 
 describe.skipIf(missing)(`ejabberd, self-signed certificates${missing ? ` (skipped: ${missing})` : ''}`, () => {
   useServers(false);

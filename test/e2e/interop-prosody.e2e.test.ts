@@ -14,7 +14,7 @@
  * XEP-0030; XEP-0178; XEP-0220; XEP-0045 §7.2, §7.4, §7.6, §8.2, §10.9;
  * XEP-0313 §4 (room archives); account-rooms spec.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TestClient } from './harness/client.js';
 import { isBody } from './harness/muc.js';
 import { groupchat, joinRoom, presenceFrom, stopAll } from './harness/account-rooms.js';
@@ -33,7 +33,7 @@ import {
   receivedOnce,
   roomCast,
   say,
-  startInteropPair,
+  useInteropPair,
   until,
   type InteropPair,
 } from './harness/interop-federation.js';
@@ -46,30 +46,12 @@ let juliet: TestClient;
 
 /** Perch and Prosody for the enclosing describe: one test CA for both (SASL EXTERNAL), or self-signed certificates (dialback). */
 function useServers(certificates: boolean): void {
-  beforeAll(async () => {
-    if (missing) return;
-    pair = await startInteropPair({
-      perchDomain: 'perch-p.test',
-      perchAddress: '127.0.0.4',
-      peerDomain: 'capulet.test',
-      peerAddress: '127.0.0.2',
-      startPeer: startProsody,
-      certificates,
-    });
-    await pair.peer.createUser('juliet', 'juliet-secret');
-    juliet = await peerLogin(pair, 'juliet', 'balcony');
-  }, 30_000);
-
-  afterEach(({ task }) => {
-    if (task.result?.state === 'fail' && pair) console.info(`--- ${pair.peer.name} log tail ---\n${pair.peer.readLog().slice(-8000)}`);
-  });
-
-  afterAll(async () => {
-    await juliet?.stop();
-    await pair?.stop();
-  });
+  const options = { perchDomain: 'perch-p.test', perchAddress: '127.0.0.4', peerDomain: 'capulet.test', peerAddress: '127.0.0.2', startPeer: startProsody, certificates };
+  useInteropPair(options, missing, (started, owner) => {
+    pair = started;
+    juliet = owner;
+  }, () => ({ pair, juliet }));
 }
-
 
 describe.skipIf(missing)(`Prosody, certificates from a test CA${missing ? ` (skipped: ${missing})` : ''}`, () => {
   useServers(true);

@@ -16,7 +16,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { client as xmppClient } from '@xmpp/client';
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import type { AccountRooms } from '../../../src/modules/account-rooms/index.js';
 import type { Host } from '../../../src/core/host.js';
 import { TestClient, xml, type XmlElement } from './client.js';
@@ -132,6 +132,37 @@ export function accountRoomsOf(pair: InteropPair): AccountRooms {
 }
 
 /** Stanzas crossing the s2s link between Perch and `remote` (a room: the room's JID and its occupants'), seen on Perch's side. */
+/**
+ * Starts a pair for the enclosing describe (unless the peer is `missing`),
+ * with Juliet, the rooms' owner, logged in on the peer; `use` receives them
+ * (tests may replace Juliet's session: `current` gives the one to stop).
+ * A failing test prints the peer's log tail.
+ */
+export function useInteropPair(
+  options: PairOptions,
+  missing: string | undefined,
+  use: (pair: InteropPair, juliet: TestClient) => void,
+  current: () => { pair?: InteropPair; juliet?: TestClient },
+): void {
+  beforeAll(async () => {
+    if (missing) return;
+    const pair = await startInteropPair(options);
+    await pair.peer.createUser('juliet', 'juliet-secret');
+    use(pair, await peerLogin(pair, 'juliet', 'balcony'));
+  }, 60_000);
+
+  afterEach(({ task }) => {
+    const { pair } = current();
+    if (task.result?.state === 'fail' && pair) console.info(`--- ${pair.peer.name} log tail ---\n${pair.peer.readLog().slice(-8000)}`);
+  });
+
+  afterAll(async () => {
+    const { pair, juliet } = current();
+    await juliet?.stop();
+    await pair?.stop();
+  });
+}
+
 export interface S2sCount {
   /** `in:message:groupchat`, `out:presence:-`… */
   kinds: string[];
