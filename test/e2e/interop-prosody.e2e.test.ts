@@ -17,24 +17,21 @@
 import { describe, expect, it } from 'vitest';
 import type { TestClient } from './harness/client.js';
 import { isBody } from './harness/muc.js';
-import { groupchat, joinRoom, presenceFrom, stopAll } from './harness/account-rooms.js';
+import { groupchat, joinRoom, stopAll } from './harness/account-rooms.js';
 import { queryArchive } from './harness/mam-client.js';
 import { leaveFrom } from './harness/federated-rooms.js';
-import { s2sOf } from './harness/s2s.js';
-import { roomRulesAgainstPeer } from './harness/interop-room-rules.js';
+import { gapFillAgainstPeer, roomRulesAgainstPeer } from './harness/interop-room-rules.js';
 import { prosodyMissing, startProsody } from './harness/prosody-server.js';
 import {
   accountRoomsOf,
   federatesBothWays,
   ownTrouble,
   peerLogin,
-  perchHost,
   presenceOf,
   receivedOnce,
   roomCast,
   say,
   useInteropPair,
-  until,
   type InteropPair,
 } from './harness/interop-federation.js';
 
@@ -84,33 +81,7 @@ describe.skipIf(missing)(`Prosody, certificates from a test CA${missing ? ` (ski
     await stopAll(phone, laptop);
   }, 30_000);
 
-  it('fills a gap from the room’s archive (mod_muc_mam) when the s2s link dies with a message in flight', async () => {
-    const { room, occupant, phone, laptop } = await roomCast(pair, juliet, 'cut');
-    await say(juliet, room, 'before the cut');
-    await receivedOnce([phone, laptop], ['before the cut']);
-    // The next line dies with the connection it came on, as if written into a link that just broke.
-    let dropped = false;
-    const stopDropping = perchHost(pair).bus.on(
-      's2s-stanza-in',
-      ({ stanza }) => {
-        if (dropped || stanza.getChildText('body') !== 'lost in the cut') return undefined;
-        dropped = true;
-        s2sOf(pair.perch).cut(pair.peer.mucDomain);
-        return true;
-      },
-      2000,
-    );
-    await say(juliet, room, 'lost in the cut');
-    await until(() => dropped, 5000, 'the cut');
-    stopDropping();
-    await say(juliet, room, 'after the cut');
-    await receivedOnce([phone, laptop], ['lost in the cut', 'after the cut'], 15_000);
-    await Promise.all([phone, laptop].map((s) => s.expectNothing(ownTrouble(occupant), 0)));
-    const archived = (await queryArchive(phone, { with: room })).items.map((i) => i.body).sort();
-    expect(archived).toEqual(['after the cut', 'before the cut', 'lost in the cut']);
-    await juliet.expectNothing(presenceFrom(occupant), 0);
-    await stopAll(phone, laptop);
-  }, 30_000);
+  gapFillAgainstPeer(() => ({ pair, juliet }), 'mod_muc_mam');
 });
 
 describe.skipIf(missing)(`Prosody, self-signed certificates${missing ? ` (skipped: ${missing})` : ''}`, () => {

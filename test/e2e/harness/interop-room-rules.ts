@@ -2,7 +2,8 @@
  * The account-rooms rules every interop test file checks against a real
  * peer's MUC service: one occupant per account with its bare JID and later
  * sessions answered locally, a room message forked to every session after
- * crossing once, nick change and kick, and destruction.
+ * crossing once, nick change and kick, destruction, and a gap filled from
+ * the room's archive after the s2s link died.
  *
  * References: account-rooms spec ("What the room sees", "Session joins a
  * room", "Traffic from the room"); XEP-0045 §7.2, §7.4, §7.6, §8.2, §10.9.
@@ -13,7 +14,8 @@ import { MUC, MUC_USER, isBody, item, statusCodes } from './muc.js';
 import { createRoom, groupchat, joinRoom, presenceFrom, stopAll } from './account-rooms.js';
 import { queryArchive } from './mam-client.js';
 import { leaveFrom } from './federated-rooms.js';
-import { accountRoomsOf, countCrossing, perchLogin, receivedOnce, roomCast, say, type InteropPair } from './interop-federation.js';
+import { s2sOf } from './s2s.js';
+import { accountRoomsOf, countCrossing, ownTrouble, perchHost, perchLogin, receivedOnce, roomCast, say, until, type InteropPair } from './interop-federation.js';
 
 const ownerQuery = (room: string, ...children: ReturnType<typeof xml>[]) =>
   xml('iq', { type: 'set', to: room }, xml('query', { xmlns: `${MUC}#owner` }, ...children));
@@ -94,4 +96,40 @@ export function roomRulesAgainstPeer(ctx: () => { pair: InteropPair; juliet: Tes
     await stopAll(phone, laptop);
   });
 
+}
+
+/**
+ * The s2s link dies with a room message in flight: the self-ping after the
+ * link drops finds the account still in, and the lost message is fetched
+ * from the room's archive (`archive` names the peer's module), once.
+ */
+export function gapFillAgainstPeer(ctx: () => { pair: InteropPair; juliet: TestClient }, archive: string): void {
+  it(`fills a gap from the room’s archive (${archive}) when the s2s link dies with a message in flight`, async () => {
+    const { pair, juliet } = ctx();
+    const { room, occupant, phone, laptop } = await roomCast(pair, juliet, 'cut');
+    await say(juliet, room, 'before the cut');
+    await receivedOnce([phone, laptop], ['before the cut']);
+    // The next line dies with the connection it came on, as if written into a link that just broke.
+    let dropped = false;
+    const stopDropping = perchHost(pair).bus.on(
+      's2s-stanza-in',
+      ({ stanza }) => {
+        if (dropped || stanza.getChildText('body') !== 'lost in the cut') return undefined;
+        dropped = true;
+        s2sOf(pair.perch).cut(pair.peer.mucDomain);
+        return true;
+      },
+      2000,
+    );
+    await say(juliet, room, 'lost in the cut');
+    await until(() => dropped, 5000, 'the cut');
+    stopDropping();
+    await say(juliet, room, 'after the cut');
+    await receivedOnce([phone, laptop], ['lost in the cut', 'after the cut'], 15_000);
+    await Promise.all([phone, laptop].map((s) => s.expectNothing(ownTrouble(occupant), 0)));
+    const archived = (await queryArchive(phone, { with: room })).items.map((i) => i.body).sort();
+    expect(archived).toEqual(['after the cut', 'before the cut', 'lost in the cut']);
+    await juliet.expectNothing(presenceFrom(occupant), 0);
+    await stopAll(phone, laptop);
+  }, 30_000);
 }
